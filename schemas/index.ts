@@ -12,6 +12,7 @@ export * from './alerts.ts';
 export * from './analytics-requests.ts';
 export * from './dead-letter.ts';
 export * from './verdict.ts';
+export * from './alert-rule.ts';
 
 /** Every message schema by name; `npm run schemas` writes `schemas/json/NAME.schema.json` from these. */
 export const MESSAGE_SCHEMAS: Readonly<Record<string, z.ZodType>> = {

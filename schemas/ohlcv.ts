@@ -65,6 +65,25 @@ export const Enrichment = z.object({
 });
 export type Enrichment = z.infer<typeof Enrichment>;
 
+/** How an indicator value was computed (algorithm variant, warm-up), so a consumer can judge parity and stability. */
+export const IndicatorProvenance = z.object({
+  method: z.string().describe("e.g. 'ta-lib:RSI (Wilder smoothing, SMA seed)'"),
+  params: z.record(z.string(), z.number()),
+  lookback: z.number().int().nonnegative().describe('Bars consumed before the first value'),
+  consumed: z.number().int().nonnegative().describe('Bars seen so far'),
+  stable: z.boolean().describe('Past the warm-up and the unstable period'),
+  convention: z.enum(['ta-lib', 'published']),
+  reference: z.string().optional(),
+});
+
+/** One indicator's outputs on a candle (the indicators function adds these); `provisional` on a forming candle. */
+export const IndicatorValue = z.object({
+  values: z.record(z.string(), z.number().nullable()).describe('Output name to value; null during warm-up'),
+  provenance: IndicatorProvenance,
+  provisional: z.boolean(),
+});
+export type IndicatorValue = z.infer<typeof IndicatorValue>;
+
 /**
  * One OHLCV candle: the message on `ohlcv-raw` and `ohlcv-validated`.
  * Extends the seed's `ohlcvmessage` (symbol, exchange, timestamp, open..volume, metadata.source/quality).
@@ -89,6 +108,7 @@ export const OhlcvMessage = CandleIdentity.extend({
     gapBeforeMs: z.number().int().nonnegative().optional().describe('Length of the missing span before this candle'),
   }),
   enrichment: Enrichment.optional(),
+  indicators: z.record(z.string(), IndicatorValue).optional().describe('Configured indicators by id (added by the indicators function)'),
 });
 export type OhlcvMessage = z.infer<typeof OhlcvMessage>;
 

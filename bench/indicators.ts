@@ -1,0 +1,146 @@
+/**
+ * `npm run bench -- indicators [candles=1000000] [reps=5]`
+ *
+ * ns per candle for every indicator and pattern: ours in batch (Bar[] and columns) and streaming (update()),
+ * beside TA-Lib's own C loop (bench/talib-c/talib_bench.c, compiled here with gcc against node_modules/talib's
+ * static libraries, same seeded candles), @ixjb94/indicators (fastest npm batch library in the research note) and
+ * @debut/indicators (fastest npm streaming library). Every cell is the minimum over `reps` timed runs after one
+ * warm-up run; the machine is shared, so compare minimums, not single runs.
+ */
+import * as debut from '@debut/indicators';
+import { IndicatorsSync } from '@ixjb94/indicators';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INDICATORS, computeBatch, computeBatchColumns, createIndicator } from '../functions/lib/indicators/index.ts';
+import type { Bar, IndicatorName } from '../functions/lib/indicators/types.ts';
+import { PATTERNS, computePatternBatch, createPatternDetector } from '../functions/lib/patterns/index.ts';
+import { syntheticBars } from '../test/indicators/fixtures.ts';
+
+type Cell = number | undefined;
+
+/** Minimum wall time per candle (ns) over `reps` runs after one warm-up run. */
+function time(n: number, reps: number, run: () => unknown): number {
+  let best = Infinity;
+  for (let r = 0; r <= reps; r++) {
+    const t0 = performance.now();
+    run();
+    const dt = performance.now() - t0;
+    if (r > 0 && dt < best) best = dt;
+  }
+  return (best * 1e6) / n;
+}
+
+/** Compiles and runs the TA-Lib C timer; returns ns/candle by function name, or an error text. */
+function talibC(n: number, reps: number): Map<string, number> | string {
+  const talibDir = dirname(createRequire(import.meta.url).resolve('talib/package.json'));
+  const lib = join(talibDir, 'src/lib');
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'talib-c/talib_bench.c');
+  const exe = join(mkdtempSync(join(tmpdir(), 'talib-bench-')), 'talib_bench');
+  try {
+    execFileSync('gcc', ['-O2', '-o', exe, src, `-I${lib}/include`, `-L${lib}/lib`, '-lta_func_csr', '-lta_abstract_csr', '-lta_common_csr', '-lta_libc_csr', '-lm'], { stdio: 'pipe' });
+    const out = execFileSync(exe, [String(n), String(reps), '42'], { encoding: 'utf8' });
+    return new Map(out.trim().split('\n').map((line) => {
+      const [name, ns] = line.split(' ');
+      return [name as string, Number(ns)];
+    }));
+  } catch (err) {
+    return `TA-Lib C build/run failed: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+interface Baselines { ixjb?: () => unknown; debut?: () => unknown }
+
+/** npm library equivalents (default periods as ours; conventions differ, see the research note). */
+function npmBaselines(bars: Bar[], cols: { o: number[]; h: number[]; l: number[]; c: number[]; v: number[] }): Partial<Record<IndicatorName, Baselines>> {
+  const ta = new IndicatorsSync();
+  const { h, l, c, v } = cols;
+  const stream = <T>(make: () => T, feed: (x: T, b: Bar) => unknown) => () => {
+    const x = make();
+    for (const b of bars) feed(x, b);
+  };
+  return {
+    SMA: { ixjb: () => ta.sma(c, 20), debut: stream(() => new debut.SMA(20), (x, b) => x.nextValue(b.close)) },
+    EMA: { ixjb: () => ta.ema(c, 20), debut: stream(() => new debut.EMA(20), (x, b) => x.nextValue(b.close)) },
+    WMA: { ixjb: () => ta.wma(c, 20), debut: stream(() => new debut.WMA(20), (x, b) => x.nextValue(b.close)) },
+    DEMA: { ixjb: () => ta.dema(c, 20) },
+    TEMA: { ixjb: () => ta.tema(c, 20), debut: stream(() => new debut.TEMA(20), (x, b) => x.nextValue(b.close)) },
+    RSI: { ixjb: () => ta.rsi(c, 14), debut: stream(() => new debut.RSI(14), (x, b) => x.nextValue(b.close)) },
+    MACD: { ixjb: () => ta.macd(c, 12, 26, 9), debut: stream(() => new debut.MACD(12, 26, 9), (x, b) => x.nextValue(b.close)) },
+    BBANDS: { ixjb: () => ta.bbands(c, 20, 2), debut: stream(() => new debut.BollingerBands(20, 2), (x, b) => x.nextValue(b.close)) },
+    ATR: { ixjb: () => ta.atr(h, l, c, 14), debut: stream(() => new debut.ATR(14), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    STOCH: { ixjb: () => ta.stoch(h, l, c, 14, 3, 3), debut: stream(() => new debut.Stochastic(14, 3), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    STOCHRSI: { ixjb: () => ta.stochrsi(c, 14), debut: stream(() => new debut.StochasticRSI(14, 3, 3, 14), (x, b) => x.nextValue(b.close)) },
+    ADX: { ixjb: () => [ta.adx(h, l, 14), ta.di(h, l, c, 14)], debut: stream(() => new debut.ADX(14), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    CCI: { ixjb: () => ta.cci(h, l, c, 20), debut: stream(() => new debut.CCI(20), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    MFI: { ixjb: () => ta.mfi(h, l, c, v, 14), debut: stream(() => new debut.MFI(14), (x, b) => x.nextValue(b.high, b.low, b.close, b.volume)) },
+    OBV: { ixjb: () => ta.obv(c, v) },
+    WILLR: { ixjb: () => ta.willr(h, l, c, 14) },
+    ROC: { ixjb: () => ta.roc(c, 10), debut: stream(() => new debut.ROC(10), (x, b) => x.nextValue(b.close)) },
+    KELTNER: { ixjb: () => ta.kc(h, l, c, 20, 2), debut: stream(() => new debut.KeltnerChannel(20, 2), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    DONCHIAN: { ixjb: () => ta.dc(h, l, 20), debut: stream(() => new debut.DC(20), (x, b) => x.nextValue(b.high, b.low)) },
+    SAR: { ixjb: () => ta.psar(h, l, 0.02, 0.2), debut: stream(() => new debut.PSAR(0.02, 0.02, 0.2), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    ICHIMOKU: { debut: stream(() => new debut.Ichimoku(9, 26, 52, 26), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    SUPERTREND: { debut: stream(() => new debut.SuperTrend(10, 3), (x, b) => x.nextValue(b.high, b.low, b.close)) },
+    VWAP: { ixjb: () => ta.vwap(h, l, c, v, 20) },
+  };
+}
+
+const fmt = (x: Cell) => (x === undefined ? '–' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const ratio = (a: Cell, b: Cell) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(1)}x`);
+
+function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] as string).length)));
+  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j] as number) : c.padStart(widths[j] as number))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+export default function bench(args: string[]): void {
+  const n = Number(args[0] ?? 1_000_000);
+  const reps = Number(args[1] ?? 5);
+  console.log(`indicators bench: ${n.toLocaleString('en')} seeded candles, min of ${reps} runs after 1 warm-up; ns per candle`);
+  const bars = syntheticBars(n, 42);
+  const cols = { o: bars.map((b) => b.open), h: bars.map((b) => b.high), l: bars.map((b) => b.low), c: bars.map((b) => b.close), v: bars.map((b) => b.volume) };
+  const f64 = { open: Float64Array.from(cols.o), high: Float64Array.from(cols.h), low: Float64Array.from(cols.l), close: Float64Array.from(cols.c), volume: Float64Array.from(cols.v) };
+
+  const c = talibC(n, reps);
+  const cNote = typeof c === 'string' ? c : 'TA-Lib C: gcc -O2, static node_modules/talib libs, one call over all candles (ADX = ADX + PLUS_DI + MINUS_DI)';
+  const cMap = typeof c === 'string' ? new Map<string, number>() : c;
+  const npm = npmBaselines(bars, cols);
+
+  const rows: string[][] = [];
+  for (const info of INDICATORS) {
+    const spec = { name: info.name };
+    const batch = time(n, reps, () => computeBatch(spec, bars));
+    const columns = time(n, reps, () => computeBatchColumns(spec, f64));
+    const streaming = time(n, reps, () => {
+      const ind = createIndicator(spec);
+      for (let i = 0; i < n; i++) ind.update(bars[i] as Bar);
+    });
+    const talib = cMap.get(info.name);
+    const base = npm[info.name] ?? {};
+    const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
+    const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
+    rows.push([info.name, fmt(batch), fmt(columns), fmt(streaming), fmt(talib), ratio(columns, talib), fmt(ixjb), fmt(deb)]);
+  }
+  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours update()', 'TA-Lib C', 'cols/C', '@ixjb94 batch', '@debut stream'], rows);
+
+  const prow: string[][] = [];
+  for (const def of PATTERNS) {
+    const batch = time(n, reps, () => computePatternBatch(def.name, bars));
+    const streaming = time(n, reps, () => {
+      const d = createPatternDetector(def.name);
+      for (let i = 0; i < n; i++) d.update(bars[i] as Bar);
+    });
+    const talib = cMap.get(def.name);
+    prow.push([def.name, fmt(batch), fmt(streaming), fmt(talib), ratio(batch, talib)]);
+  }
+  printTable('Candlestick patterns', ['pattern', 'ours batch', 'ours update()', 'TA-Lib C', 'batch/C'], prow);
+  console.log(`\n${cNote}. npm libraries follow Tulip/own conventions (values differ from TA-Lib); timed for speed only.`);
+}

@@ -1,0 +1,8 @@
+import { MemoryStateStore } from '../lib/state/index.ts';
+import { createIndicatorsApp } from './app.ts';
+
+/**
+ * Edge entry (workerd, Deno): default indicator set and in-process state, so one isolate is one replica.
+ * Deployments that need shared state run the Node entry (scripts/fn.ts) with Redis instead.
+ */
+export default createIndicatorsApp({ state: new MemoryStateStore() });

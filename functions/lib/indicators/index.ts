@@ -1,0 +1,165 @@
+/**
+ * Streaming + batch technical indicators with TA-Lib conventions (seeding, warm-up, arithmetic order).
+ *
+ * Revisions: a closed bar that is later revised is handled by the caller. Keep the snapshot() taken BEFORE the
+ * bar, then call replay(spec, snapshotBefore, [revisedBar, ...laterBars]); the result equals recomputing from
+ * scratch over the corrected history.
+ */
+import { AppError } from '../errors.ts';
+import { resolveSpec } from './catalogue.ts';
+import type { Kernel, KernelDef, Params } from './kernel.ts';
+import { copyState, decodeStateInto, encodeState } from './state.ts';
+import type { Bar, IndicatorResult, IndicatorSpec, StreamingIndicator } from './types.ts';
+
+export { INDICATORS } from './catalogue.ts';
+export { INDICATOR_NAMES } from './types.ts';
+export type { Bar, IndicatorInfo, IndicatorName, IndicatorResult, IndicatorSpec, ParamInfo, Provenance, StreamingIndicator } from './types.ts';
+
+const SNAPSHOT_VERSION = 1;
+
+interface Snapshot { v: number; name: string; params: Params; kernel: unknown }
+
+class Indicator implements StreamingIndicator {
+  readonly name: string;
+  private readonly def: KernelDef;
+  private readonly params: Params;
+  private readonly kernel: Kernel;
+  private readonly scratch: Kernel;
+  private readonly lookback: number;
+  private readonly unstable: number;
+  /** Shared by every result (frozen), so update() allocates only the result, values and provenance. */
+  private readonly frozenParams: Readonly<Params>;
+
+  constructor(def: KernelDef, params: Params) {
+    this.name = def.name;
+    this.def = def;
+    this.params = params;
+    this.frozenParams = Object.freeze({ ...params });
+    this.kernel = def.create(params);
+    this.scratch = def.create(params);
+    this.lookback = def.lookback(params);
+    this.unstable = def.unstable(params);
+  }
+
+  update(bar: Bar): IndicatorResult {
+    this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    return this.result(this.kernel, false);
+  }
+
+  peek(bar: Bar): IndicatorResult {
+    copyState(this.scratch, this.kernel);
+    this.scratch.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    return this.result(this.scratch, true);
+  }
+
+  snapshot(): Snapshot {
+    return { v: SNAPSHOT_VERSION, name: this.name, params: { ...this.params }, kernel: encodeState(this.kernel) };
+  }
+
+  restore(state: unknown): void {
+    const s = state as Partial<Snapshot> | null;
+    if (s === null || typeof s !== 'object' || s.v !== SNAPSHOT_VERSION || s.name !== this.name) {
+      throw new AppError('bad_snapshot', `Snapshot is not a version-${SNAPSHOT_VERSION} ${this.name} snapshot; pass the value returned by snapshot() of the same indicator.`, { status: 400 });
+    }
+    for (const [k, v] of Object.entries(this.params)) {
+      if (s.params?.[k] !== v) throw new AppError('bad_snapshot', `Snapshot was taken with ${k}=${String(s.params?.[k])} but the spec has ${k}=${v}; use the same params.`, { status: 400 });
+    }
+    decodeStateInto(this.kernel, s.kernel);
+  }
+
+  private result(k: Kernel, provisional: boolean): IndicatorResult {
+    const values: Record<string, number | null> = {};
+    const outs = this.def.outputs;
+    for (let i = 0; i < outs.length; i++) {
+      const v = k.out[i] as number;
+      values[outs[i] as string] = v === v ? v : null;
+    }
+    return {
+      name: this.name,
+      values,
+      provenance: {
+        method: this.def.method,
+        params: this.frozenParams,
+        lookback: this.lookback,
+        consumed: k.n,
+        stable: k.n > this.lookback + this.unstable,
+        convention: this.def.convention,
+        reference: this.def.reference,
+      },
+      provisional,
+    };
+  }
+}
+
+/** A streaming indicator, fresh or restored from a snapshot() of the same spec. */
+export function createIndicator(spec: IndicatorSpec, state?: unknown): StreamingIndicator {
+  const { def, params } = resolveSpec(spec);
+  const ind = new Indicator(def, params);
+  if (state !== undefined) ind.restore(state);
+  return ind;
+}
+
+/** Every output over all bars, aligned to the input; NaN during warm-up. */
+export function computeBatch(spec: IndicatorSpec, bars: readonly Bar[]): { [output: string]: Float64Array } {
+  const { def, params } = resolveSpec(spec);
+  const kernel = def.create(params);
+  const n = bars.length;
+  const cols = def.outputs.map(() => new Float64Array(n));
+  const out = kernel.out;
+  const c0 = cols[0] as Float64Array;
+  if (cols.length === 1) {
+    for (let i = 0; i < n; i++) {
+      const b = bars[i] as Bar;
+      kernel.step(b.open, b.high, b.low, b.close, b.volume);
+      c0[i] = out[0] as number;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const b = bars[i] as Bar;
+      kernel.step(b.open, b.high, b.low, b.close, b.volume);
+      for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
+    }
+  }
+  return named(def, cols);
+}
+
+/** OHLCV as columns (e.g. straight from a columnar store); only the columns an indicator reads are required. */
+export interface Columns { open?: ArrayLike<number>; high?: ArrayLike<number>; low?: ArrayLike<number>; close: ArrayLike<number>; volume?: ArrayLike<number> }
+
+/** computeBatch over columns instead of Bar objects (no per-bar object reads). */
+export function computeBatchColumns(spec: IndicatorSpec, data: Columns): { [output: string]: Float64Array } {
+  const { def, params } = resolveSpec(spec);
+  const kernel = def.create(params);
+  const n = data.close.length;
+  const nan = { length: n } as ArrayLike<number>;
+  const o = data.open ?? nan;
+  const h = data.high ?? nan;
+  const l = data.low ?? nan;
+  const c = data.close;
+  const v = data.volume ?? nan;
+  const cols = def.outputs.map(() => new Float64Array(n));
+  const out = kernel.out;
+  for (let i = 0; i < n; i++) {
+    kernel.step(o[i] as number, h[i] as number, l[i] as number, c[i] as number, v[i] as number);
+    for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
+  }
+  return named(def, cols);
+}
+
+function named(def: KernelDef, cols: Float64Array[]): { [output: string]: Float64Array } {
+  const result: { [output: string]: Float64Array } = {};
+  def.outputs.forEach((name, j) => {
+    result[name] = cols[j] as Float64Array;
+  });
+  return result;
+}
+
+/**
+ * Restores the snapshot taken before a revised bar and replays the corrected bars through it.
+ * Returns the indicator (positioned after the last bar) and one result per replayed bar.
+ */
+export function replay(spec: IndicatorSpec, snapshotBefore: unknown, bars: readonly Bar[]): { indicator: StreamingIndicator; results: IndicatorResult[] } {
+  const indicator = createIndicator(spec, snapshotBefore);
+  const results = bars.map((b) => indicator.update(b));
+  return { indicator, results };
+}

@@ -1,0 +1,6 @@
+export { MemoryStateStore } from './memory.ts';
+export { withState, type StateView, type TransactionOptions } from './transaction.ts';
+export type { SetManyResult, StateStore, StateWrite, Versioned } from './types.ts';
+export { seriesStateKey } from './keys.ts';
+export { barsBefore, flatIndicators, keptBarOf, upsertBar, type KeptBar } from './bar-history.ts';
+export { fnv1a } from './hash.ts';

@@ -1,0 +1,66 @@
+import type { Hono } from 'hono';
+import type { SignalEvent } from '../../schemas/alerts.ts';
+import { candleKey, OhlcvMessage } from '../../schemas/ohlcv.ts';
+import { PATTERN_WINDOW } from '../alerts/pattern-window.ts';
+import { createOneToManyApp, type BatchAppOptions } from '../lib/batch/index.ts';
+import { barsBefore, keptBarOf, seriesStateKey, upsertBar, withState, type KeptBar, type StateStore } from '../lib/state/index.ts';
+import { DEFAULT_SIGNALS_CONFIG, type SignalsConfig } from './config.ts';
+import { detectSignals, type Detected } from './detectors.ts';
+
+export interface SignalsDeps extends BatchAppOptions {
+  state: StateStore;
+  config?: Partial<SignalsConfig>;
+}
+
+interface SignalsState {
+  bars: KeptBar[];
+  fired: string[];
+}
+
+/** signals: candles with indicators in, 0..N SignalEvents per closed candle out (forming candles never signal: no repainting). */
+export function createSignalsApp(deps: SignalsDeps): Hono {
+  const config: SignalsConfig = { ...DEFAULT_SIGNALS_CONFIG, ...deps.config };
+  const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  return createOneToManyApp<OhlcvMessage, SignalEvent>({
+    ...deps,
+    name: 'signals',
+    stage: 'signals',
+    input: OhlcvMessage,
+    process: (candles, ctx) =>
+      withState<SignalsState, SignalEvent[][]>(deps.state, candles.map((c) => seriesStateKey('signals', c)), (view) =>
+        candles.map((c) => {
+          if (c.state === 'forming') return [];
+          const key = seriesStateKey('signals', c);
+          const state = view.get(key) ?? { bars: [], fired: [] };
+          const current = keptBarOf(c);
+          const fired = new Set(state.fired);
+          const events = detectSignals(current, barsBefore(state.bars, c.timestamp), config)
+            .map((d) => signalEvent(d, c, ctx.now))
+            .filter((e) => !fired.has(e.id));
+          for (const e of events) fired.add(e.id);
+          view.set(key, { bars: upsertBar(state.bars, current, PATTERN_WINDOW + 6), fired: [...fired].slice(-config.firedKeys) });
+          return events;
+        }), ttl),
+  });
+}
+
+function signalEvent(d: Detected, c: OhlcvMessage, now: number): SignalEvent {
+  return {
+    kind: 'signal',
+    // Revision-insensitive, so a revised or replayed candle never signals the same thing twice.
+    id: `${d.signal}:${d.direction}:${candleKey(c)}${d.signal === 'pattern_confirmed' ? `:${String(d.evidence.pattern)}` : ''}`,
+    at: c.timestamp,
+    emittedAt: now,
+    title: `${c.symbol} ${c.timeframe}: ${d.title}`.slice(0, 200),
+    message: `${d.direction} ${d.signal} on ${c.symbol} ${c.timeframe} (${c.exchange}) at close ${c.close}, strength ${d.strength}`,
+    severity: d.strength >= 0.8 ? 'warning' : 'info',
+    exchange: c.exchange,
+    symbol: c.symbol,
+    timeframe: c.timeframe,
+    signal: d.signal,
+    direction: d.direction,
+    strength: d.strength,
+    price: c.close,
+    evidence: d.evidence,
+  };
+}

@@ -1,0 +1,1 @@
+export { startBroker, type BrokerHandle, type BrokerOptions, type CleanerReport } from './server.ts';

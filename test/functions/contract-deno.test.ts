@@ -1,0 +1,3 @@
+import { defineContractSuite } from './contract-suite.ts';
+
+defineContractSuite('deno');
