@@ -1,0 +1,46 @@
+import type {
+  AnalyticsPort, AuditLogPort, BackfillQueuePort, EventsSourcePort, IndicatorPort, KeyStorePort, MarketReadPort, RateLimiterPort, RulesStorePort,
+} from './ports.ts';
+import type { AlertRuleInput } from './tools/alert-rule-input.ts';
+
+export interface McpConfig {
+  /** Host header values accepted (403 otherwise); undefined accepts any host (production sits behind a proxy that checks). */
+  allowedHosts?: string[];
+  /** Origin hostnames accepted when an Origin header is present (403 otherwise). */
+  allowedOrigins?: string[];
+  /** Request bodies above this many bytes are refused with 413. */
+  maxBodyBytes: number;
+  /** Poll interval of the snapshot publisher that feeds `subscriptions/listen` (0 disables it). */
+  snapshotPollMs: number;
+  /** Symbols whose `market://SYMBOL/snapshot` resources are listed and watched. */
+  snapshotSymbols: string[];
+  defaultExchange: string;
+  /** Interval at which get_events re-checks the store while long-polling. */
+  eventsPollMs: number;
+}
+
+export interface McpDeps {
+  read: MarketReadPort;
+  indicators: IndicatorPort;
+  rules: RulesStorePort<AlertRuleInput>;
+  events: EventsSourcePort;
+  backfill: BackfillQueuePort;
+  analytics: AnalyticsPort;
+  keys: KeyStorePort;
+  audit: AuditLogPort;
+  rateLimiter: RateLimiterPort;
+  config: McpConfig;
+  now: () => number;
+  /** Where unexpected errors go (stderr, tracing); never to the client. */
+  onInternalError: (error: unknown) => void;
+}
+
+export const DEFAULT_CONFIG: McpConfig = {
+  allowedHosts: ['127.0.0.1', 'localhost'],
+  allowedOrigins: ['127.0.0.1', 'localhost'],
+  maxBodyBytes: 256 * 1024,
+  snapshotPollMs: 1000,
+  snapshotSymbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'],
+  defaultExchange: 'cccagg',
+  eventsPollMs: 250,
+};
