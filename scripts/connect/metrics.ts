@@ -1,37 +1,42 @@
-/** In-memory Prometheus-style counters, labelled by component, served at `/metrics` when `http.enabled`. */
+import { Registry } from '../../functions/lib/metrics/registry.ts';
+
+/** HELP text of the counters Connect components report (names as in Redpanda Connect). */
+const HELP: Readonly<Record<string, string>> = {
+  input_received: 'Messages received by an input.',
+  output_sent: 'Messages delivered by an output.',
+  output_error: 'Messages an output failed to deliver.',
+  processor_received: 'Messages entering a processor.',
+  processor_sent: 'Messages leaving a processor.',
+  processor_error: 'Messages a processor marked as errored.',
+};
+
+/**
+ * Connect component counters, labelled by component, served at `/metrics` when `http.enabled`. Backed by the
+ * platform's Prometheus registry (functions/lib/metrics), so a process can register its own platform metrics on
+ * `registry` and have them exported by the same endpoint.
+ */
 export class Metrics {
   constructor(
-    private readonly counters = new Map<string, { name: string; labels: Record<string, string>; value: number }>(),
+    readonly registry = new Registry(),
     private readonly extra: Record<string, string> = {},
   ) {}
 
-  /** A view sharing these counters that adds labels (the CLI labels each stream of a multi-file run with its file). */
+  /** A view sharing this registry that adds labels (the CLI labels each stream of a multi-file run with its file). */
   withLabels(labels: Record<string, string>): Metrics {
-    return new Metrics(this.counters, { ...this.extra, ...labels });
+    return new Metrics(this.registry, { ...this.extra, ...labels });
   }
 
   add(name: string, componentLabels: Record<string, string>, by = 1): void {
     if (by === 0) return;
-    const labels = { ...this.extra, ...componentLabels };
-    const key = `${name}${JSON.stringify(labels)}`;
-    const c = this.counters.get(key);
-    if (c) c.value += by;
-    else this.counters.set(key, { name, labels, value: by });
+    this.registry.counter(name, HELP[name] ?? `Connect counter ${name}.`).inc({ ...this.extra, ...componentLabels }, by);
   }
 
   get(name: string, componentLabels: Record<string, string>): number {
-    return this.counters.get(`${name}${JSON.stringify({ ...this.extra, ...componentLabels })}`)?.value ?? 0;
+    return this.registry.counter(name, HELP[name] ?? `Connect counter ${name}.`).get({ ...this.extra, ...componentLabels });
   }
 
-  /** The Prometheus text exposition format. */
+  /** The Prometheus text exposition format 0.0.4. */
   render(): string {
-    const byName = new Map<string, string[]>();
-    for (const c of this.counters.values()) {
-      const labels = Object.entries(c.labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
-      const lines = byName.get(c.name) ?? [];
-      lines.push(`${c.name}{${labels}} ${c.value}`);
-      byName.set(c.name, lines);
-    }
-    return [...byName].map(([name, lines]) => `# TYPE ${name} counter\n${lines.join('\n')}`).join('\n') + '\n';
+    return this.registry.render();
   }
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { StreamConfig } from './config.ts';
 import { buildInput } from './inputs.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { CONTENT_TYPE as METRICS_CONTENT_TYPE } from '../../functions/lib/metrics/registry.ts';
 import { Metrics } from './metrics.ts';
 import { buildOutput } from './outputs.ts';
 import { buildProcessors, runProcessors } from './processors.ts';
@@ -43,7 +44,7 @@ export async function startStream(config: StreamConfig, options: StartOptions = 
       if (servers.has(config.http.address, `${p}/ping`)) continue;
       await servers.route(config.http.address, `${p}/ping`, text('pong'));
       await servers.route(config.http.address, `${p}/ready`, (req, res) => text(ready ? 'OK' : 'not ready', ready ? 200 : 503)(req, res));
-      await servers.route(config.http.address, `${p}/metrics`, (req, res) => text(metrics.render())(req, res));
+      await servers.route(config.http.address, `${p}/metrics`, (_req, res) => res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE }).end(metrics.render()));
     }
     httpPort = await servers.portOf(config.http.address);
   }
