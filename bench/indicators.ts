@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- indicators [candles=1000000] [reps=5]`
  *
- * ns per candle for every indicator and pattern: ours in batch (Bar[] and columns) and streaming (update()),
+ * ns per candle for every indicator and pattern: ours in batch (Bar[] and columns) and streaming (update(), and
+ * updateValues(), the allocation-free path),
  * beside TA-Lib's own C loop (bench/talib-c/talib_bench.c, compiled here with gcc against node_modules/talib's
  * static libraries, same seeded candles), @ixjb94/indicators (fastest npm batch library in the research note) and
  * @debut/indicators (fastest npm streaming library). Every cell is the minimum over `reps` timed runs after one
@@ -123,13 +124,18 @@ export default function bench(args: string[]): void {
       const ind = createIndicator(spec);
       for (let i = 0; i < n; i++) ind.update(bars[i] as Bar);
     });
+    const values = time(n, reps, () => {
+      const ind = createIndicator(spec);
+      const out = new Float64Array(info.outputs.length);
+      for (let i = 0; i < n; i++) ind.updateValues(bars[i] as Bar, out);
+    });
     const talib = cMap.get(info.name);
     const base = npm[info.name] ?? {};
     const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
     const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
-    rows.push([info.name, fmt(batch), fmt(columns), fmt(streaming), fmt(talib), ratio(columns, talib), fmt(ixjb), fmt(deb)]);
+    rows.push([info.name, fmt(batch), fmt(columns), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), fmt(ixjb), fmt(deb)]);
   }
-  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours update()', 'TA-Lib C', 'cols/C', '@ixjb94 batch', '@debut stream'], rows);
+  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', '@ixjb94 batch', '@debut stream'], rows);
 
   const prow: string[][] = [];
   for (const def of PATTERNS) {

@@ -7,21 +7,30 @@
  *     on `alerts` (a rule fires on every closed candle), p50 / p99;
  * baseline: the same messages produced to and consumed from one topic with kafkajs, at the same rate, in the same run.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createClient } from '@clickhouse/client-web';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import type { OhlcvMessage } from '../schemas/ohlcv.ts';
 import type { AlertsMessage } from '../schemas/alerts.ts';
-import { bootPlatform } from '../scripts/lib/platform.ts';
+import { BATCH_FUNCTIONS } from '../functions/lib/batch/names.ts';
+import { bootPlatform, freePort } from '../scripts/lib/platform.ts';
+import { startEngineWorkers, startFunctionsWorker, startPipelinesWorker, type EngineWorkers, type PipelinesWorker, type StageCounts } from '../scripts/lib/platform-workers.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const CANDLES = Number(process.env.BENCH_CANDLES ?? 20_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SERIES = 50;
+/**
+ * `workers` (default): broker, PGlite, the batch functions and the Connect runner (every pipeline) each in a
+ * worker thread (scripts/lib/platform-workers.ts), chDB and the rest of the platform on the main thread; `inprocess`: everything on one thread.
+ */
+const LAYOUT = process.env.BENCH_LAYOUT ?? 'workers';
 const BATCH = 500;
 const PIPELINES = ['ingest.yaml', 'validate.yaml', 'enrich-indicators.yaml', 'alerts.yaml', 'sink-timescale.yaml', 'sink-clickhouse.yaml'];
 
@@ -37,6 +46,37 @@ function candle(s: number, n: number, start: number, at: number): OhlcvMessage {
   };
 }
 
+type Platform = Awaited<ReturnType<typeof bootPlatform>>;
+
+/** The counters of pipelines run by bootPlatform in this thread. */
+function countsOf(platform: Platform): StageCounts {
+  const out: StageCounts = {};
+  const registry = [...platform.streams.values()][0]?.metrics.registry;
+  if (registry === undefined) return out;
+  const received = registry.counter('input_received', 'Messages received by an input.').values();
+  const calls = registry.counter('processor_received', 'Messages entering a processor.').values().filter((v) => (v.labels.label ?? '').endsWith('_fn'));
+  for (const name of platform.streams.keys()) {
+    out[name] = {
+      received: received.filter((v) => v.labels.stream === name).reduce((a, v) => a + v.value, 0),
+      calls: Object.fromEntries(calls.filter((v) => v.labels.stream === name).map((v) => [v.labels.label ?? '', v.value])),
+    };
+  }
+  return out;
+}
+
+/** Per stage: messages its input received, and function calls with their mean batch size (what `archive` sent per POST). */
+function stageLines(counts: StageCounts): string[] {
+  return Object.entries(counts).map(([name, c]) => {
+    const calls = Object.entries(c.calls);
+    const first = calls[0]?.[1] ?? 0;
+    return `    ${name.padEnd(24)} ${String(c.received).padStart(7)} msgs in${calls.length > 0 ? `, ${calls.map(([l, n]) => `${l}: ${n} calls`).join(', ')} (${(c.received / Math.max(1, first)).toFixed(1)} msgs/call)` : ''}`;
+  });
+}
+
+function lagOf(h: IntervalHistogram): string {
+  return `event-loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms`;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -46,13 +86,38 @@ export default async function main(): Promise<void> {
   const rules = join(dir, 'rules.json');
   await writeFile(rules, JSON.stringify(Array.from({ length: SERIES }, (_, s) => ({ id: `all-${s}`, symbol: symbolOf(s), timeframe: '1m', condition: { type: 'price_threshold', op: 'above', level: 0.0001 } }))));
   process.env.ALERT_RULES_FILE = rules;
-  const platform = await bootPlatform({ dataDir: join(dir, 'data'), port: 0, pipelines: PIPELINES, ingest: false, env: { ...process.env, KAFKA_BROKERS: '', TIMESCALE_URL: '', CLICKHOUSE_URL: '', CRYPTOCOMPARE_API_KEY: '' }, progress: (l) => console.error(l) });
+  await mkdir(join(dir, 'data'), { recursive: true });
+  let engines: EngineWorkers | undefined;
+  if (LAYOUT === 'workers') {
+    console.error('starting the broker and TimescaleDB in worker threads, chDB here…');
+    engines = await startEngineWorkers({ dataDir: join(dir, 'engines') });
+  }
+  const enginesEnv = { KAFKA_BROKERS: engines?.kafkaBrokers ?? '', TIMESCALE_URL: engines?.timescaleUrl ?? '', CLICKHOUSE_URL: engines?.clickhouseUrl ?? '' };
+  const platform = await bootPlatform({ dataDir: join(dir, 'data'), port: 0, pipelines: engines ? [] : PIPELINES, ingest: false, env: { ...process.env, ...enginesEnv, CRYPTOCOMPARE_API_KEY: '' }, progress: (l) => console.error(l) });
+  let pipelines: PipelinesWorker | undefined;
+  let functions: { url: string; stop(): Promise<void> } | undefined;
+  let ingestUrl = platform.ingestUrl;
+  if (engines !== undefined) {
+    console.error('starting the functions and the pipelines in worker threads…');
+    // Like bootPlatform's alerts function: rules from the file and from the alert_rules table.
+    process.env.TIMESCALE_URL = engines.timescaleUrl;
+    functions = await startFunctionsWorker();
+    delete process.env.TIMESCALE_URL;
+    const ingestAddress = `127.0.0.1:${await freePort()}`;
+    ingestUrl = `http://${ingestAddress}/ingest`;
+    pipelines = await startPipelinesWorker(PIPELINES, {
+      ...process.env, KAFKA_BROKERS: engines.kafkaBrokers, TIMESCALE_DSN: engines.timescaleUrl, CLICKHOUSE_DSN: engines.clickhouseUrl,
+      INGEST_ADDRESS: ingestAddress, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`, SYMBOLS: platform.symbols.join(','), EXCHANGE: platform.exchange,
+      ...Object.fromEntries([...BATCH_FUNCTIONS, 'backfill'].map((n) => [`${n.toUpperCase()}_URL`, `${n === 'backfill' ? platform.url : functions?.url ?? platform.url}/fn/${n}/`])),
+    });
+  }
+  const counts = async (): Promise<StageCounts> => pipelines?.counts() ?? countsOf(platform);
   const sql = new pg.Client({ connectionString: platform.timescaleUrl });
   await sql.connect();
   const ch = createClient({ url: platform.clickhouseUrl });
   const kafka = new Kafka({ clientId: 'bench-pipeline', brokers: [platform.kafkaBrokers], logLevel: logLevel.NOTHING });
   const post = async (batch: OhlcvMessage[]): Promise<void> => {
-    const res = await fetch(platform.ingestUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
+    const res = await fetch(ingestUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch) });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`ingest answered ${res.status}`);
   };
@@ -60,7 +125,16 @@ export default async function main(): Promise<void> {
   const latencyCandles = Math.ceil((RATE * SECONDS) / SERIES);
   const start = Math.floor((Date.now() - (perSeries + latencyCandles + 10) * 60_000) / 60_000) * 60_000;
   try {
-    // 1. Throughput into both stores.
+    // 1. Throughput into both stores. BENCH_CPU_PROFILE=FILE profiles this thread over phases 1 and 2.
+    const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : undefined;
+    if (profiler !== undefined) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const lag1 = monitorEventLoopDelay({ resolution: 10 });
+    lag1.enable();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let batch: OhlcvMessage[] = [];
     for (let n = 0; n < perSeries; n++) {
@@ -81,13 +155,35 @@ export default async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - t0) / 1000;
+    lag1.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const throughputStages = stageLines(await counts());
+
+    // The alerts stage may still be working through phase 1: phase 2 measures latency, not that backlog.
+    const drainUntil = Date.now() + 180_000;
+    while (((await counts())['alerts.yaml']?.received ?? total) < total && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
 
     // 2. Latency at a fixed rate: candle leaves the source -> its alert on `alerts`.
     const sentAt = new Map<string, number>();
+    const sentWallAt = new Map<string, number>();
     const latencies: number[] = [];
+    /** Candle sent -> the alerts function judged it (its emittedAt), wall clock: where the time goes before the last hop. */
+    const toAlertsFn: number[] = [];
     const consumer = kafka.consumer({ groupId: `bench-alerts-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: 'alerts', fromBeginning: false });
+    // Per hop: when each stage's producer stamped the candle onto its topic (record timestamp), relative to the send.
+    const HOPS = ['ohlcv-raw', 'ohlcv-validated', 'ohlcv-enriched'];
+    const hops = new Map<string, number[]>(HOPS.map((t) => [t, []]));
+    const alertStamps: number[] = [];
+    const hopConsumer = kafka.consumer({ groupId: `bench-hops-${Date.now()}` });
+    await hopConsumer.connect();
+    for (const topic of HOPS) await hopConsumer.subscribe({ topic, fromBeginning: false });
+    void hopConsumer.run({ eachMessage: async ({ topic, message }) => {
+      const c = JSON.parse(message.value?.toString() ?? '{}') as OhlcvMessage;
+      const sent = sentWallAt.get(`${c.symbol}:${c.timestamp}`);
+      if (sent !== undefined) hops.get(topic)?.push(Number(message.timestamp) - sent);
+    } });
     let seen = 0;
     const expected = latencyCandles * SERIES;
     const allSeen = new Promise<void>((resolve) => {
@@ -97,6 +193,10 @@ export default async function main(): Promise<void> {
         const t = sentAt.get(`${e.symbol}:${e.at}`);
         if (t === undefined) return;
         latencies.push(performance.now() - t);
+        const stampedWall = sentWallAt.get(`${e.symbol}:${e.at}`);
+        if (stampedWall !== undefined) alertStamps.push(Number(message.timestamp) - stampedWall);
+        const sentWall = sentWallAt.get(`${e.symbol}:${e.at}`);
+        if (sentWall !== undefined) toAlertsFn.push(e.emittedAt - sentWall);
         if (++seen >= expected) resolve();
       } });
     });
@@ -105,19 +205,34 @@ export default async function main(): Promise<void> {
     const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
     const all: OhlcvMessage[] = [];
     for (let n = perSeries; n < perSeries + latencyCandles; n++) for (let s = 0; s < SERIES; s++) all.push(candle(s, n, start, 0));
+    const lag2 = monitorEventLoopDelay({ resolution: 10 });
+    lag2.enable();
+    await pipelines?.loopDelay(); // resets the runner thread's histogram
     const t1 = performance.now();
     const sends: Array<Promise<void>> = [];
     for (let i = 0, tick = 0; i < all.length; i += perTick, tick++) {
       const wait = t1 + tick * tickMs - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const slice = all.slice(i, i + perTick).map((c) => ({ ...c, receivedAt: Date.now() }));
-      for (const c of slice) sentAt.set(`${c.symbol}:${c.timestamp}`, performance.now());
+      for (const c of slice) {
+        sentAt.set(`${c.symbol}:${c.timestamp}`, performance.now());
+        sentWallAt.set(`${c.symbol}:${c.timestamp}`, Date.now());
+      }
       sends.push(post(slice));
     }
     await Promise.all(sends);
     await allSeen;
+    lag2.disable();
+    const runnerLag = await pipelines?.loopDelay();
+    if (profiler !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop');
+      await writeFile(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     await consumer.disconnect();
+    await hopConsumer.disconnect();
     latencies.sort((a, b) => a - b);
+    toAlertsFn.sort((a, b) => a - b);
 
     // Baseline: the same candles through one topic with kafkajs, same rate.
     const admin = kafka.admin();
@@ -152,14 +267,30 @@ export default async function main(): Promise<void> {
     await bConsumer.disconnect();
     base.sort((a, b) => a - b);
 
-    console.log(`pipeline bench (${SERIES} series, embedded engines, local Connect runner)`);
+    console.log(`pipeline bench (${SERIES} series, embedded engines${engines ? ': broker, PGlite, functions, Connect runner in worker threads' : ', one thread'}, local Connect runner)`);
     console.log(`  throughput into both stores : ${(total / seconds).toFixed(0)} candles/s (${total} candles in ${seconds.toFixed(1)} s: ingest -> validate -> sinks)`);
+    // CPU time per candle is the figure that survives a busy machine (wall-clock rates do not).
+    console.log(`    process CPU ${((cpu.user + cpu.system) / 1000 / total * 1000).toFixed(0)} ms per 1,000 candles (${((cpu.user + cpu.system) / 1e6 / seconds * 100).toFixed(0)}% of one core over the phase)`);
+    console.log(`    ${lagOf(lag1)}; per stage (cumulative after phase 1):`);
+    for (const l of throughputStages) console.log(l);
     console.log(`  candle -> alert at ${RATE}/s    : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (${latencies.length} alerts; ingest -> validate -> enrich -> indicators -> alerts)`);
+    if (runnerLag !== undefined) console.log(`    Connect runner thread event-loop delay p50 ${runnerLag.p50.toFixed(1)} ms, p99 ${runnerLag.p99.toFixed(1)} ms, max ${runnerLag.max.toFixed(0)} ms`);
+    const hopLine = [...hops, ['alerts', alertStamps] as const].map(([t, v]) => {
+      const sorted = [...v].sort((a, b) => a - b);
+      return `${t} p50 ${percentile(sorted, 50).toFixed(0)} / p99 ${percentile(sorted, 99).toFixed(0)} ms`;
+    });
+    console.log(`    candle on each topic (record timestamp - send): ${hopLine.join(', ')}`);
+    console.log(`    of which candle -> alerts function: p50 ${percentile(toAlertsFn, 50).toFixed(0)} ms, p99 ${percentile(toAlertsFn, 99).toFixed(0)} ms; ${lagOf(lag2)}`);
     console.log(`  baseline kafkajs produce->consume at ${RATE}/s: p50 ${percentile(base, 50).toFixed(1)} ms, p99 ${percentile(base, 99).toFixed(1)} ms (${base.length} messages)`);
   } finally {
     await sql.end();
     await ch.close();
+    await pipelines?.stop();
+    await functions?.stop();
     await platform.stop();
+    await engines?.stop();
+    console.error('engines stopped');
+    setTimeout(() => console.error(`still alive: ${process.getActiveResourcesInfo().join(', ')}`), 3000).unref();
     delete process.env.ALERT_RULES_FILE;
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
  *    driver into an identical table, in the same run (aim: upsert >= 80% of plain);
  * 2. p50/p99 of reading one year of 1m candles for one symbol downsampled to 500 points (aim: < 100 ms), which the read
  *    layer serves from a rollup.
+ * 3. the writer's per-row contract check alone: zod's safeParse beside the schemas/fast path, on the same rows.
  * BENCH_ROWS (default 200,000) sets the write sample; the read sample is always one year (525,600 minutes).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { createOhlcvWriter, createReadLayer, refreshRollups } from '../functions
 import { clickHouseRow, timescaleColumns, TIMESCALE_INSERT, TIMESCALE_UPSERT } from '../functions/lib/read/rows.ts';
 import { clickHouseCandles } from '../functions/lib/read/fetch.ts';
 import { planRead } from '../functions/lib/read/index.ts';
-import type { OhlcvMessage } from '../schemas/ohlcv.ts';
+import { checkOhlcvMessage } from '../schemas/fast/ohlcv.ts';
+import { OhlcvMessage } from '../schemas/ohlcv.ts';
 import { startClickHouse } from '../scripts/engines/clickhouse/index.ts';
 import { startTimescale } from '../scripts/engines/timescale/index.ts';
 import { migrateClickHouse, migrateTimescale } from '../scripts/migrate.ts';
@@ -58,6 +60,34 @@ async function batches(rows: OhlcvMessage[], fn: (batch: OhlcvMessage[]) => Prom
   });
 }
 
+/** CPU time of checking every row (after one warm-up pass), so the validation share of the writer shows on its own. */
+function checkTimed(rows: readonly OhlcvMessage[], check: (c: unknown) => boolean): number {
+  let accepted = 0;
+  for (const c of rows) if (check(c)) accepted++;
+  const t = performance.now();
+  for (const c of rows) if (check(c)) accepted++;
+  const ms = performance.now() - t;
+  if (accepted !== 2 * rows.length) throw new Error('bench rows must all be valid');
+  return ms;
+}
+
+/**
+ * Runs the sides batch by batch in turn (batch k of every side, then k+1 ...) and sums each side's time:
+ * load from other processes and the engines' background work then hits every side alike instead of whichever ran last.
+ */
+async function interleaved(sides: ReadonlyArray<[OhlcvMessage[], (batch: OhlcvMessage[]) => Promise<unknown>]>): Promise<number[]> {
+  const totals = sides.map(() => 0);
+  for (let k = 0; k < (sides[0]?.[0].length ?? 0); k += BATCH) {
+    // The first side rotates, so no side always runs right after another's insert (and its merges).
+    for (let j = 0; j < sides.length; j++) {
+      const i = (j + k / BATCH) % sides.length;
+      const [rows, fn] = sides[i]!;
+      totals[i]! += await timed(async () => { await fn(rows.slice(k, k + BATCH)); });
+    }
+  }
+  return totals;
+}
+
 const rate = (rows: number, ms: number): string => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
 
 export default async function storageBench(): Promise<void> {
@@ -90,21 +120,24 @@ export default async function storageBench(): Promise<void> {
     await batches(warm, (b) => chWriter.write(b));
     // The same candles under another symbol, so the statement-only upsert also meets empty keys (a first delivery).
     const twin = rows.map((c) => ({ ...c, symbol: 'STMT-USD' }));
-    const plainTs = await batches(rows, plainTsInsert);
-    const statementTs = await batches(twin, (b) => pool.query(TIMESCALE_UPSERT, timescaleColumns(b)));
-    const upsertTs = await batches(rows, (b) => tsWriter.write(b));
+    const [plainTs, statementTs, upsertTs] = await interleaved([
+      [rows, plainTsInsert], [twin, (b) => pool.query(TIMESCALE_UPSERT, timescaleColumns(b))], [rows, (b) => tsWriter.write(b)],
+    ]) as [number, number, number];
     const redeliverTs = await batches(rows, (b) => tsWriter.write(b));
-    const plainCh = await batches(rows, plainChInsert);
-    const statementCh = await batches(twin, (b) => client.insert({ table: 'ohlcv', values: b.map(clickHouseRow), format: 'JSONEachRow' }));
-    const upsertCh = await batches(rows, (b) => chWriter.write(b));
+    const [plainCh, statementCh, upsertCh] = await interleaved([
+      [rows, plainChInsert], [twin, (b) => client.insert({ table: 'ohlcv', values: b.map(clickHouseRow), format: 'JSONEachRow' })], [rows, (b) => chWriter.write(b)],
+    ]) as [number, number, number];
     console.log(`storage writes: ${rowsToWrite.toLocaleString('en-US')} 1m candles in batches of ${BATCH}`);
     console.log(`  timescale  plain INSERT (pg, unnest)            ${rate(rowsToWrite, plainTs)}`);
     console.log(`  timescale  upsert statement (ON CONFLICT rule)  ${rate(rowsToWrite, statementTs)}  (${((plainTs / statementTs) * 100).toFixed(0)}% of plain)`);
-    console.log(`  timescale  writer (zod validation + upsert)     ${rate(rowsToWrite, upsertTs)}  (${((plainTs / upsertTs) * 100).toFixed(0)}% of plain)`);
+    console.log(`  timescale  writer (validation + upsert)         ${rate(rowsToWrite, upsertTs)}  (${((plainTs / upsertTs) * 100).toFixed(0)}% of plain)`);
     console.log(`  timescale  writer upsert, re-delivery (no-op)   ${rate(rowsToWrite, redeliverTs)}  (${((plainTs / redeliverTs) * 100).toFixed(0)}% of plain)`);
     console.log(`  clickhouse plain INSERT into MergeTree          ${rate(rowsToWrite, plainCh)}`);
     console.log(`  clickhouse insert into ReplacingMergeTree       ${rate(rowsToWrite, statementCh)}  (${((plainCh / statementCh) * 100).toFixed(0)}% of plain)`);
-    console.log(`  clickhouse writer (zod validation + insert)     ${rate(rowsToWrite, upsertCh)}  (${((plainCh / upsertCh) * 100).toFixed(0)}% of plain)`);
+    console.log(`  clickhouse writer (validation + insert)         ${rate(rowsToWrite, upsertCh)}  (${((plainCh / upsertCh) * 100).toFixed(0)}% of plain)`);
+    const zodCheck = checkTimed(rows, (c) => OhlcvMessage.safeParse(c).success);
+    const fastCheck = checkTimed(rows, (c) => checkOhlcvMessage(c).ok);
+    console.log(`  contract check only: zod safeParse ${rate(rowsToWrite, zodCheck)} | schemas/fast ${rate(rowsToWrite, fastCheck)} (${(zodCheck / fastCheck).toFixed(1)}x)`);
 
     // Each store is loaded and read on its own so chDB's background merges do not share the two cores with PGlite's reads.
     const year = series('YEAR-USD', start, YEAR_MINUTES);

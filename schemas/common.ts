@@ -8,9 +8,10 @@ import { AppError } from '../functions/lib/errors.ts';
  * - every timestamp is integer epoch **milliseconds** (UTC); candle timestamps are bucket starts.
  */
 export const SYMBOL_PATTERN = /^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/;
+export const EXCHANGE_PATTERN = /^[a-z0-9_.-]{2,30}$/;
 
 export const Symbol = z.string().regex(SYMBOL_PATTERN, 'symbol must be BASE-QUOTE in upper case, e.g. BTC-USD').describe('Pair as BASE-QUOTE, e.g. BTC-USD');
-export const Exchange = z.string().regex(/^[a-z0-9_.-]{2,30}$/, 'exchange must be a lower-case market id, e.g. cccagg or coinbase').describe('Lower-case market id; cccagg is the CryptoCompare aggregate index');
+export const Exchange = z.string().regex(EXCHANGE_PATTERN, 'exchange must be a lower-case market id, e.g. cccagg or coinbase').describe('Lower-case market id; cccagg is the CryptoCompare aggregate index');
 export const EpochMs = z.number().int().nonnegative().describe('Unix epoch milliseconds (UTC)');
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d'] as const;

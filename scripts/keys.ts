@@ -9,6 +9,7 @@ import { AppError, isAppError, redact } from '../functions/lib/errors.ts';
 import { createPlatformKeyStore } from '../functions/mcp/adapters/platform-stores.ts';
 import { SCOPES } from '../functions/mcp/ports.ts';
 import type { KeyStorePort, Scope } from '../functions/mcp/ports.ts';
+import { forgetApiKey } from '../functions/mcp/security/key-cache.ts';
 import { generateApiKey } from '../functions/mcp/security/keys.ts';
 
 const USAGE = 'usage: npm run keys -- create --name NAME --scopes read,alerts,backfill,admin | list | revoke KEY_ID';
@@ -42,6 +43,8 @@ export async function runKeysCommand(store: KeyStorePort, argv: string[], now = 
     case 'revoke': {
       if (id === undefined || !/^[a-f0-9]{12}$/.test(id)) throw new AppError('INVALID_KEY_ID', 'give the 12-hex key id shown by `list`', { status: 400 });
       if (!(await store.revoke(id, now))) throw new AppError('KEY_NOT_FOUND', `no active key ${id}: see \`npm run keys -- list\``, { status: 404 });
+      // MCP servers in this process drop the key at once; other processes stop accepting it within their key cache TTL.
+      forgetApiKey(id);
       return `revoked ${id}`;
     }
     default:

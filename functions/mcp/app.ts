@@ -10,10 +10,30 @@ import type { McpDeps } from './deps.ts';
 import { registerSnapshotResources, startSnapshotWatcher } from './resources.ts';
 import { toolError, toolResult } from './result.ts';
 import { auditToolCall } from './security/audit.ts';
+import type { AuditSlot } from './security/audit.ts';
 import { guardMcpRequest, rpcError } from './security/guard.ts';
+import { createCachedKeyVerifier } from './security/key-cache.ts';
 import { TOOLS, TOOL_SCOPES } from './tools/index.ts';
+import { preparedInput, preparedOutput } from './tool-schemas.ts';
 
 export const SERVER_INFO = { name: 'agent-market-data', version: '0.1.0' } as const;
+/** How long audit writes wait after an answer (they are batched into one timer turn). */
+const AUDIT_DELAY_MS = 10;
+
+/** Built once per process: the per-request servers share the schemas and their JSON Schema conversions. */
+const PREPARED = TOOLS.map((tool) => ({ tool, input: preparedInput(tool.input), output: preparedOutput(tool.output) }));
+
+function auditSlotOf(ctx: McpRequestContext): AuditSlot | undefined {
+  const slot = ctx.authInfo?.extra?.auditSlot;
+  return typeof slot === 'object' && slot !== null ? (slot as AuditSlot) : undefined;
+}
+
+/** What a per-request server needs: a tools/call only its tool (one request per server), anything else everything. */
+function toolsFor(ctx: McpRequestContext): { only: (typeof PREPARED)[number] | undefined; all: boolean } {
+  const name = ctx.authInfo?.extra?.toolName;
+  const only = typeof name === 'string' ? PREPARED.find((p) => p.tool.name === name) : undefined;
+  return { only, all: only === undefined };
+}
 
 function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
   const server = new McpServer(SERVER_INFO, {
@@ -27,30 +47,35 @@ function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
       + 'Results are bounded: read summary first, then page with nextCursor. Symbols are BASE-QUOTE (BTC-USD); times are epoch ms.',
   });
   const keyId = ctx.authInfo?.clientId ?? 'anonymous';
-  for (const tool of TOOLS) {
+  const slot = auditSlotOf(ctx);
+  const needed = toolsFor(ctx);
+  for (const { tool, input, output } of needed.only === undefined ? PREPARED : [needed.only]) {
     server.registerTool(tool.name, {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
-      outputSchema: tool.output,
+      inputSchema: input,
+      outputSchema: output,
       annotations: tool.annotations,
     }, async (args: unknown, extra) => {
       try {
-        return toolResult(await tool.run(args as never, { keyId, signal: extra.mcpReq.signal, deps }));
+        const result = toolResult(await tool.run(args as never, { keyId, signal: extra.mcpReq.signal, deps }));
+        if (slot !== undefined) slot.outcome = 'ok';
+        return result;
       } catch (error) {
-        const { code: _code, ...result } = toolError(error, deps.onInternalError);
+        const { code, ...result } = toolError(error, deps.onInternalError);
+        if (slot !== undefined) slot.outcome = `error:${code}`;
         return result;
       }
     });
   }
-  registerSnapshotResources(server, deps);
+  if (needed.all) registerSnapshotResources(server, deps);
   return server;
 }
 
 export interface McpService {
   app: Hono;
   handler: McpHttpHandler;
-  /** Resolves when background audit writes (of streamed answers) have finished. */
+  /** Starts the queued audit writes now and resolves when every audit write has finished. */
   flushAudits(): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,16 +91,49 @@ export function createMcpService(deps: McpDeps): McpService {
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
+  // Audit jobs start after the answer has gone out: queued here, started by a short timer or by flushAudits/close,
+  // one after another so audit rows keep the order of the calls.
+  const queued: { job: () => Promise<void>; ordered: boolean }[] = [];
+  let drainTimer: ReturnType<typeof setTimeout> | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  const drain = (): void => {
+    clearTimeout(drainTimer);
+    drainTimer = undefined;
+    for (const { job, ordered } of queued.splice(0)) {
+      if (!ordered) {
+        track(job());
+        continue;
+      }
+      chain = chain.then(job);
+      track(chain);
+    }
+  };
+  const later = (job: () => Promise<void>, ordered = true): void => {
+    queued.push({ job, ordered });
+    drainTimer ??= setTimeout(drain, AUDIT_DELAY_MS);
+  };
+  const settle = async (): Promise<void> => {
+    drain();
+    while (pending.size > 0) {
+      await Promise.all([...pending]);
+      drain();
+    }
+  };
+  const keys = createCachedKeyVerifier(deps.keys, { ttlMs: deps.config.keyCacheMs, now: deps.now });
   const stopWatcher = deps.config.snapshotPollMs > 0 ? startSnapshotWatcher(deps, (uri) => handler.notify.resourceUpdated(uri)) : () => undefined;
 
   const app = new Hono();
   app.all('/mcp', async (c) => {
     const started = deps.now();
-    const guarded = await guardMcpRequest(c.req.raw, deps, TOOL_SCOPES);
+    const guarded = await guardMcpRequest(c.req.raw, deps, TOOL_SCOPES, keys);
     if (guarded instanceof Response) return guarded;
     try {
-      const response = await handler.fetch(c.req.raw, { authInfo: guarded.authInfo, parsedBody: guarded.parsedBody });
-      return guarded.toolCall === null ? response : await auditToolCall(deps, guarded.key.id, guarded.toolCall, started, response, track);
+      // The tool handler reports its outcome here, so the audit does not have to parse the (large) answer.
+      const slot: AuditSlot = {};
+      const toolName = guarded.toolCall?.name;
+      const authInfo = { ...guarded.authInfo, extra: { ...guarded.authInfo.extra, auditSlot: slot, ...(toolName === undefined ? {} : { toolName }) } };
+      const response = await handler.fetch(c.req.raw, { authInfo, parsedBody: guarded.parsedBody });
+      return guarded.toolCall === null ? response : await auditToolCall(deps, guarded.key.id, guarded.toolCall, started, response, later, slot);
     } catch (error) {
       deps.onInternalError(error);
       return rpcError(500, 'INTERNAL', 'The server failed to answer; retry later.');
@@ -90,13 +148,12 @@ export function createMcpService(deps: McpDeps): McpService {
   return {
     app,
     handler,
-    flushAudits: async () => {
-      while (pending.size > 0) await Promise.all([...pending]);
-    },
+    flushAudits: settle,
     close: async () => {
       stopWatcher();
+      keys.close();
       await handler.close();
-      while (pending.size > 0) await Promise.all([...pending]);
+      await settle();
     },
   };
 }

@@ -17,6 +17,12 @@ export interface McpConfig {
   defaultExchange: string;
   /** Interval at which get_events re-checks the store while long-polling. */
   eventsPollMs: number;
+  /**
+   * How long a verified API key is trusted without asking the key store again (0 disables the cache). A key revoked
+   * from another process or instance keeps working here for up to this long; a revocation made in this process
+   * (`npm run keys -- revoke` code path, forgetApiKey) applies at once.
+   */
+  keyCacheMs: number;
 }
 
 export interface McpDeps {
@@ -43,4 +49,5 @@ export const DEFAULT_CONFIG: McpConfig = {
   snapshotSymbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'],
   defaultExchange: 'cccagg',
   eventsPollMs: 250,
+  keyCacheMs: 5_000,
 };

@@ -518,7 +518,14 @@ function formatTimestamp(v: Value, args: Value[]): string {
 
 /** A parsed mapping: a list of assignments. */
 export class Mapping {
-  private constructor(private readonly statements: Statement[], private readonly bareQuery: Expr | null) {}
+  /** Per statement: does a later statement write into a path of root? Only then must assigned values be cloned. */
+  private readonly writtenLater: boolean[];
+  private readonly writesPaths: boolean;
+
+  private constructor(private readonly statements: Statement[], private readonly bareQuery: Expr | null) {
+    this.writtenLater = statements.map((_, i) => statements.slice(i + 1).some((s) => s.target.kind === 'root' && s.target.path.length > 0));
+    this.writesPaths = statements.some((s) => s.target.kind === 'root' && s.target.path.length > 0);
+  }
 
   /** Parses a mapping (`root = ...` statements). A single bare query (`this.ok == true`) is accepted too, as Connect does for checks. */
   static parse(src: string): Mapping {
@@ -562,10 +569,14 @@ export class Mapping {
    * was deleted, and the metadata to set.
    */
   apply(message: Message, initialRoot: Value | undefined): { root: Value | undefined; deleted: boolean; meta: Map<string, Value | typeof DELETED> } {
-    let root: Value | undefined = initialRoot === undefined ? undefined : structuredClone(initialRoot);
+    // Values are shared with the source message's cached JSON; nothing here writes into them unless a statement writes a
+    // path of root, so cloning (the main per-message cost of a mapping) is only done when one does.
+    let root: Value | undefined = initialRoot === undefined || !this.writesPaths ? initialRoot : structuredClone(initialRoot);
     const meta = new Map<string, Value | typeof DELETED>();
     const statements = this.bareQuery === null ? this.statements : [{ target: { kind: 'root' as const, path: [] }, expr: this.bareQuery }];
-    for (const s of statements) {
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i] as Statement;
+      const clone = this.bareQuery === null && this.writtenLater[i] === true;
       const v = evaluate(s.expr, { message, root });
       if (v === NOTHING) continue;
       if (s.target.kind === 'meta') {
@@ -575,7 +586,7 @@ export class Mapping {
       if (v === DELETED && s.target.path.length === 0) return { root: undefined, deleted: true, meta };
       if (s.target.path.length === 0) {
         // Cloned so later `root.x = ...` statements never write into the source message's cached JSON.
-        root = v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? structuredClone(v) : v;
+        root = clone && v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? structuredClone(v) : v;
         continue;
       }
       if (root === undefined || root === null || typeof root !== 'object') root = {};
@@ -588,7 +599,7 @@ export class Mapping {
       }
       const last = path[path.length - 1] as string;
       if (v === DELETED) delete cur[last];
-      else cur[last] = v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? structuredClone(v) : v;
+      else cur[last] = clone && v !== null && typeof v === 'object' && !(v instanceof Uint8Array) ? structuredClone(v) : v;
     }
     return { root, deleted: false, meta };
   }

@@ -136,7 +136,7 @@ function archive(format: string): Processor {
       const first = batch[0] as Message;
       if (format === 'json_array') {
         try {
-          return [Message.fromJSON(batch.map((m) => m.json()), first)];
+          return [Message.jsonArrayOf(batch, batch.map((m) => m.json()), first)];
         } catch (error) {
           for (const m of batch) m.error = `failed to archive: ${(error as Error).message}`;
           return batch;

@@ -13,6 +13,8 @@ export interface RedpandaInputConf {
   commit_period: string;
   fetch_max_wait: string;
   max_yield_batch_bytes: string;
+  /** Buffered per partition before fetching pauses (Connect's default 1MB). */
+  partition_buffer_bytes?: string;
   rebalance_timeout: string;
   session_timeout: string;
   heartbeat_interval: string;
@@ -59,9 +61,24 @@ function toMessage(topic: string, partition: number, m: KafkaMessage): Message {
   return new Message(m.value ?? Buffer.alloc(0), meta);
 }
 
+/** Records fetched for one partition and not yet handed to the stream, with the pump that hands them out in order. */
+interface PartitionBuffer {
+  topic: string;
+  partition: number;
+  records: KafkaMessage[];
+  bytes: number;
+  pumping: boolean;
+  /** eachBatch calls waiting for room (partition_buffer_bytes). */
+  room: Array<() => void>;
+}
+
+const recordBytes = (m: KafkaMessage): number => (m.value?.length ?? 0) + (m.key?.length ?? 0);
+
 /**
- * Connect's ordered `redpanda` input: one batch per partition in flight, batches cut at `max_yield_batch_bytes`, an
- * offset is committed only after the output acknowledged the batch that held it (every `commit_period`, and at shutdown).
+ * Connect's ordered `redpanda` input: per partition, fetched records are buffered (up to `partition_buffer_bytes`) and
+ * handed out one batch at a time, each batch everything buffered up to `max_yield_batch_bytes`, so batches grow while
+ * the stream is busy and fetching never waits for the pipeline. An offset is committed only after the output
+ * acknowledged the batch that held it (every `commit_period`, and at shutdown).
  */
 export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
   if (conf.consumer_group === undefined || conf.consumer_group === '') throw new Error('redpanda input: consumer_group is required by the local runner');
@@ -76,7 +93,9 @@ export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
   });
   const queue = new HandOff<Delivery>();
   const maxBytes = parseByteSize(conf.max_yield_batch_bytes);
+  const bufferBytes = Math.max(maxBytes, parseByteSize(conf.partition_buffer_bytes ?? '1MB'));
   const delivered = new Map<string, { topic: string; partition: number; offset: string }>();
+  const buffers = new Map<string, PartitionBuffer>();
   let committedKeys = new Map<string, string>();
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
@@ -92,8 +111,49 @@ export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
     }
   }
 
-  // After a rebalance, forget partitions this member lost: committing their old offsets would rewind the new owner.
+  const wakeWriters = (buf: PartitionBuffer): void => {
+    for (const w of buf.room.splice(0)) w();
+  };
+
+  /** Drops what a partition buffered but did not hand out: kafkajs fetches it again from the committed offset. */
+  function dropBuffer(key: string): void {
+    const buf = buffers.get(key);
+    if (buf === undefined) return;
+    buffers.delete(key);
+    buf.records = [];
+    buf.bytes = 0;
+    wakeWriters(buf);
+  }
+
+  /** Hands a partition's buffered records to the stream in order, one batch in flight, until the buffer is empty. */
+  async function pump(key: string, buf: PartitionBuffer): Promise<void> {
+    if (buf.pumping) return;
+    buf.pumping = true;
+    try {
+      while (buf.records.length > 0 && !stopping && buffers.get(key) === buf) {
+        let n = 0;
+        let bytes = 0;
+        while (n < buf.records.length && bytes < maxBytes) bytes += recordBytes(buf.records[n++] as KafkaMessage);
+        const records = buf.records.splice(0, n);
+        buf.bytes -= bytes;
+        wakeWriters(buf);
+        const outcome = await deliverUntilDone(queue, () => records.map((r) => toMessage(buf.topic, buf.partition, r)), conf.auto_replay_nacks, ctx.log, ctx.signal);
+        // Without auto_replay_nacks a rejected batch is dropped, as in Connect; a batch cut off by shutdown is not.
+        if (outcome !== undefined && (conf.auto_replay_nacks || stopping)) return;
+        if (buffers.get(key) !== buf) return; // the partition was revoked meanwhile: its new owner commits from here on
+        const next = BigInt((records[records.length - 1] as KafkaMessage).offset) + 1n;
+        const previous = delivered.get(key);
+        if (previous === undefined || BigInt(previous.offset) < next) delivered.set(key, { topic: buf.topic, partition: buf.partition, offset: next.toString() });
+      }
+    } finally {
+      buf.pumping = false;
+    }
+  }
+
+  // After a rebalance kafkajs fetches again from the committed offsets: drop what was buffered, and forget partitions
+  // this member lost (committing their old offsets would rewind the new owner).
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    for (const key of [...buffers.keys()]) dropBuffer(key);
     const owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
     for (const key of [...delivered.keys()]) if (!owned.has(key)) delivered.delete(key);
   });
@@ -106,29 +166,32 @@ export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 64,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        let chunk: KafkaMessage[] = [];
-        let bytes = 0;
-        const flush = async (): Promise<boolean> => {
-          if (chunk.length === 0) return true;
-          const records = chunk;
-          chunk = [];
-          bytes = 0;
-          const outcome = await deliverUntilDone(queue, () => records.map((r) => toMessage(batch.topic, batch.partition, r)), conf.auto_replay_nacks, ctx.log, ctx.signal);
-          // Without auto_replay_nacks a rejected batch is dropped, as in Connect; a batch cut off by shutdown is not.
-          if (outcome !== undefined && (conf.auto_replay_nacks || stopping)) return false;
-          const last = records[records.length - 1] as KafkaMessage;
-          resolveOffset(last.offset);
-          delivered.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
-          await heartbeat();
-          return true;
-        };
-        for (const m of batch.messages) {
-          if (stopping) return;
-          chunk.push(m);
-          bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
-          if (bytes >= maxBytes && !(await flush())) return;
+        if (stopping || batch.messages.length === 0) return;
+        const key = `${batch.topic}:${batch.partition}`;
+        let buf = buffers.get(key);
+        if (buf === undefined) {
+          buf = { topic: batch.topic, partition: batch.partition, records: [], bytes: 0, pumping: false, room: [] };
+          buffers.set(key, buf);
         }
-        if (!stopping) await flush();
+        for (const m of batch.messages) {
+          buf.records.push(m);
+          buf.bytes += recordBytes(m);
+        }
+        // The fetch position moves on at once; what is committed still follows delivery (`delivered`), never this.
+        resolveOffset((batch.messages[batch.messages.length - 1] as KafkaMessage).offset);
+        void pump(key, buf);
+        // Back-pressure: the next fetch waits until this partition's buffer has room again.
+        while (buf.bytes >= bufferBytes && !stopping && buffers.get(key) === buf) {
+          await new Promise<void>((resume) => {
+            const b = buf as PartitionBuffer;
+            const t = setTimeout(resume, 1000);
+            b.room.push(() => {
+              clearTimeout(t);
+              resume();
+            });
+          });
+          await heartbeat();
+        }
       },
     });
     timer = setInterval(() => void commit(), Math.max(100, parseDuration(conf.commit_period)));
@@ -142,6 +205,7 @@ export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
     read: () => queue.read(),
     async stop() {
       stopping = true;
+      for (const buf of buffers.values()) wakeWriters(buf);
       queue.end();
     },
     async close() {
@@ -159,12 +223,15 @@ export function redpandaInput(conf: RedpandaInputConf, ctx: Ctx): Input {
 /** Connect's `redpanda` output: acks=all, per-message topic and key interpolation, metadata as headers. */
 export function redpandaOutput(conf: RedpandaOutputConf, ctx: Ctx): Output {
   const kafka = kafkaClient(conf.seed_brokers, conf.client_id, ctx);
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: conf.allow_auto_topic_creation, maxInFlightRequests: 1, idempotent: false });
+  // Like Connect's max_in_flight: several batches (from different input partitions, so different output partitions for
+  // key-partitioned topics) are sent at once; one request at a time made every pipeline thread queue behind one fsync.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: conf.allow_auto_topic_creation, maxInFlightRequests: Math.max(1, conf.max_in_flight), idempotent: false });
   const topic = Interpolation.parse(conf.topic);
   const key = conf.key === undefined || conf.key === '' ? null : Interpolation.parse(conf.key);
   const prefixes = conf.metadata?.include_prefixes ?? [];
   const patterns = (conf.metadata?.include_patterns ?? []).map((p) => new RegExp(p));
   const timeoutMs = parseDuration(conf.timeout);
+  const copiesMeta = prefixes.length > 0 || patterns.length > 0;
   let connected: Promise<void> | undefined;
   return {
     async write(batch) {
@@ -175,7 +242,7 @@ export function redpandaOutput(conf: RedpandaOutputConf, ctx: Ctx): Output {
       const byTopic = new Map<string, Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>>();
       for (const m of batch) {
         const headers: Record<string, string> = {};
-        for (const [k, v] of m.meta) if (prefixes.some((p) => k.startsWith(p)) || patterns.some((p) => p.test(k))) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
+        if (copiesMeta) for (const [k, v] of m.meta) if (prefixes.some((p) => k.startsWith(p)) || patterns.some((p) => p.test(k))) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
         const t = topic.render(m);
         const list = byTopic.get(t) ?? [];
         list.push({ key: key === null ? null : key.render(m), value: m.content, headers });

@@ -77,6 +77,11 @@ export const INPUTS: Record<string, ComponentSpec> = {
           kind: "scalar",
           default: "32KB"
         },
+        partition_buffer_bytes: {
+          type: "string",
+          kind: "scalar",
+          default: "1MB"
+        },
         rebalance_timeout: {
           type: "string",
           kind: "scalar",

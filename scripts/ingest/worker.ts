@@ -5,6 +5,8 @@ import type { BackfillRequest } from '../../schemas/analytics-requests.ts';
 import type { GapMetadata, MarketMetadataMessage } from '../../schemas/market-metadata.ts';
 import type { OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { redact } from '../../functions/lib/errors.ts';
+import { platformMetrics, type PlatformMetrics } from '../../functions/lib/metrics/platform.ts';
+import { FreshnessTracker } from '../../functions/lib/monitor/freshness.ts';
 import { candleSubscription, createStreamerClient, type StreamerClient, type StreamerEvent, type WebSocketConstructor } from '../../functions/lib/cryptocompare/ws/index.ts';
 import { LastSeen } from './last-seen.ts';
 import { Spool } from './spool.ts';
@@ -25,6 +27,10 @@ export interface IngestWorkerOptions {
   maxBackfillMs?: number;
   log?: (line: string) => void;
   now?: () => number;
+  /** The process's platform metrics (messages, reconnects, errors, stream freshness); default: a private set. */
+  metrics?: PlatformMetrics;
+  /** Simulated ms per wall ms of the source (an accelerated simulator): a stream's expected cadence is its timeframe / speed. */
+  sourceSpeed?: number;
 }
 
 export interface IngestStats {
@@ -37,6 +43,8 @@ export interface IngestStats {
 
 export interface IngestWorker {
   stats(): IngestStats;
+  /** Newest message per series stream and its expected wall-clock cadence (the monitor's `streams`); refreshes stream_freshness_seconds. */
+  freshness(now: number): { stream: string; lastMessageAt: number; cadenceMs: number }[];
   /** Stops the WebSocket, flushes what it received and waits until every spooled batch is acknowledged (or `timeoutMs`). */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -72,6 +80,9 @@ export async function startIngestWorker(o: IngestWorkerOptions): Promise<IngestW
   const lastSeen = await LastSeen.open(join(o.dataDir, 'ingest', 'last-seen.json'));
   const stats: IngestStats = { candles: 0, gaps: 0, batchesAcked: 0, postFailures: 0, pendingBatches: 0 };
   const stopping = new AbortController();
+  const metrics = o.metrics ?? platformMetrics();
+  const freshness = new FreshnessTracker(metrics);
+  const speed = o.sourceSpeed !== undefined && o.sourceSpeed > 0 ? o.sourceSpeed : 1;
 
   // Sender: one batch in flight at a time, oldest first, retried with capped exponential backoff until acknowledged.
   const queue: Array<{ id: string; batch: Element[] }> = (await spool.pending()).map((p) => ({ id: p.id, batch: p.batch as Element[] }));
@@ -91,8 +102,10 @@ export async function startIngestWorker(o: IngestWorkerOptions): Promise<IngestW
           const res = await fetch(o.ingestUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next.batch) });
           await res.arrayBuffer();
           if (res.ok) break;
+          metrics.errors.inc({ component: 'ingest-post', code: String(res.status) });
           throw new Error(`HTTP ${res.status}`);
         } catch (error) {
+          if (!/^HTTP \d+$/.test((error as Error).message)) metrics.errors.inc({ component: 'ingest-post', code: 'NETWORK' });
           stats.postFailures += 1;
           if (now() >= giveUpAt) return;
           log(`ingest: batch ${next.id} not acknowledged (${redact((error as Error).message)}); retrying in ${wait} ms`);
@@ -150,23 +163,28 @@ export async function startIngestWorker(o: IngestWorkerOptions): Promise<IngestW
   const onEvent = (event: StreamerEvent): void => {
     switch (event.type) {
       case 'candle':
+        metrics.ingestMessages.inc({ stream: 'ws', type: 'candle' });
+        freshness.record(seriesOf(event.candle), event.candle.receivedAt, TIMEFRAME_MS[event.candle.timeframe] / speed);
         if (event.candle.state === 'forming') return;
         reportRestartGap(event.candle);
         stats.candles += 1;
         add(event.candle);
         return;
       case 'gap':
+        metrics.ingestMessages.inc({ stream: 'ws', type: 'gap' });
         stats.gaps += 1;
         add(event.gap);
         add(backfillFor(event.gap, now(), maxBackfillMs));
         return;
       case 'status':
+        if (event.state === 'reconnecting') metrics.streamReconnects.inc({ stream: 'ws' });
         add({
           kind: 'stream_status', stream: `websocket:${o.exchange}`, status: event.state === 'connecting' ? 'reconnecting' : event.state,
           lastMessageAt: event.lastMessageAt, reconnects: event.reconnects, at: event.at,
         });
         return;
       case 'error':
+        metrics.errors.inc({ component: 'ingest-ws', code: event.error.code });
         log(`ingest: streamer error: ${redact(event.error.message)}`);
         return;
       default:
@@ -181,6 +199,7 @@ export async function startIngestWorker(o: IngestWorkerOptions): Promise<IngestW
 
   return {
     stats: () => ({ ...stats }),
+    freshness: (at) => freshness.streams(at),
     async stop(timeoutMs = 30_000) {
       await client.stop();
       await flush();

@@ -5,11 +5,18 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createClient } from '@clickhouse/client-web';
+import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { redact } from '../../functions/lib/errors.ts';
 import { BATCH_FUNCTIONS } from '../../functions/lib/batch/names.ts';
 import { MemoryStateStore } from '../../functions/lib/state/index.ts';
 import { createRestClient } from '../../functions/lib/cryptocompare/rest-client.ts';
+import { createRateLimiter } from '../../functions/lib/cryptocompare/rate-limiter.ts';
+import { platformMetrics, type PlatformMetrics } from '../../functions/lib/metrics/platform.ts';
+import { metricsRoute } from '../../functions/lib/metrics/route.ts';
+import type { MonitorThresholds } from '../../functions/lib/monitor/evaluate.ts';
+import { createReadLayer } from '../../functions/lib/read/index.ts';
+import { createPlatformKeyStore } from '../../functions/mcp/adapters/platform-stores.ts';
 import { createBackfillApp } from '../../functions/backfill/app.ts';
 import { startBroker, type BrokerHandle } from '../engines/broker/index.ts';
 import { startTimescale, type TimescaleEngine } from '../engines/timescale/index.ts';
@@ -23,9 +30,16 @@ import { HttpServers } from '../connect/server.ts';
 import { Metrics } from '../connect/metrics.ts';
 import { createLogger } from '../connect/logger.ts';
 import { startStream, type RunningStream } from '../connect/stream.ts';
-import { clickHouseConfig } from './stores.ts';
+import { clickHouseConfig, openStores } from './stores.ts';
 import { createNodeApp } from './function-apps.ts';
 import { startIngestWorker, type IngestWorker } from '../ingest/worker.ts';
+import type { MonitorRunner } from '../monitor/runner.ts';
+import { startNodeDashboard } from './dashboard-node.ts';
+import { ensureFirstAdminKey, startPlatformMcp } from './mcp-platform.ts';
+import { gaugeRefresher, startPlatformMonitor, timedReadLayer } from './platform-observe.ts';
+
+// kafkajs is CommonJS: Node's ESM loader only sees some of its named exports, so take them from the default export.
+const { Kafka, logLevel } = kafkajs;
 
 export const CONNECT_DIR = fileURLToPath(new URL('../../connect/', import.meta.url));
 
@@ -54,6 +68,9 @@ export interface PlatformOptions {
   progress?: (line: string) => void;
   /** Engine log lines (the broker's); dropped by default. */
   engineLog?: (line: string) => void;
+  /** Monitor evaluation interval (default 15 s; 0 = only on platform.monitor.tick()) and thresholds. */
+  monitorIntervalMs?: number;
+  monitorThresholds?: MonitorThresholds;
 }
 
 export interface Platform {
@@ -68,6 +85,15 @@ export interface Platform {
   exchange: string;
   streams: Map<string, RunningStream>;
   ingest: IngestWorker | undefined;
+  mcpUrl: string;
+  dashboardUrl: string;
+  metricsUrl: string;
+  /** The admin API key created on this start (the store had none); undefined on later starts. Print it once. */
+  adminKey: string | undefined;
+  /** The process's platform metrics (served at /metrics). */
+  metrics: PlatformMetrics;
+  /** The monitor publishing system events to `alerts`. */
+  monitor: MonitorRunner;
   /** Lines saying what runs where (no secrets). */
   describe(): string[];
   /** Stops and restarts one pipeline (it resumes from its committed offsets). */
@@ -106,8 +132,9 @@ async function liveApiReachable(restUrl: string, apiKey: string): Promise<boolea
 
 /**
  * Boots the whole platform in this process: engines (embedded unless KAFKA_BROKERS / TIMESCALE_URL / CLICKHOUSE_URL
- * point at real ones), migrations, topics, every function on one Hono server, every connect/*.yaml pipeline on the
- * local runner, the CryptoCompare source (live API with a reachable key, else the simulator) and the ingestion worker.
+ * point at real ones), migrations, topics, one Hono server (functions at /fn/NAME/, MCP at /mcp, the dashboard at /,
+ * /metrics for the whole process), every connect/*.yaml pipeline on the local runner, the CryptoCompare source (live
+ * API with a reachable key, else the simulator), the ingestion worker and the monitor (system events to `alerts`).
  */
 export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
   const env = o.env ?? process.env;
@@ -183,8 +210,8 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
     let restUrl = env.CRYPTOCOMPARE_REST_URL ?? 'https://min-api.cryptocompare.com';
     let wsUrl = env.CRYPTOCOMPARE_WS_URL ?? 'wss://streamer.cryptocompare.com/v2';
     const live = apiKey !== '' && (await liveApiReachable(restUrl, apiKey));
+    const speed = live ? 1 : o.simulatorSpeed ?? Number(env.SIMULATOR_SPEED ?? 1);
     if (!live) {
-      const speed = o.simulatorSpeed ?? Number(env.SIMULATOR_SPEED ?? 1);
       say(`starting the CryptoCompare simulator (speed ×${speed})${apiKey !== '' ? ': the live API is not reachable with the key' : ''}…`);
       // A restart on the same DATA_DIR resumes simulated time where the last run stopped, so the stores see one timeline.
       const clockFile = join(dataDir, 'simulator-clock.json');
@@ -204,7 +231,15 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
     }
     lines.push(`source      ${live ? 'CryptoCompare live API' : `simulator REST ${restUrl}, WS ${wsUrl}`}`);
 
-    // Functions (and MCP / dashboard when present) on one Hono server.
+    // One metrics registry for the whole process: functions, Connect runner, ingestion, broker, stores, read layer.
+    const metrics = platformMetrics();
+    say('opening the stores…');
+    const stores = openStores({ timescaleUrl, clickhouseUrl });
+    stops.push({ what: 'store clients', stop: () => stores.close() });
+    const layer = timedReadLayer(createReadLayer(stores), metrics);
+    const kafka = new Kafka({ clientId: 'platform', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+
+    // Functions, MCP, dashboard and /metrics on one Hono server.
     say('starting functions…');
     const down = new Set<string>();
     const root = new Hono({ strict: false });
@@ -212,15 +247,35 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
       if (down.has(c.req.param('name'))) return c.text('function down', 503);
       return next();
     });
-    for (const name of BATCH_FUNCTIONS) root.route(`/fn/${name}`, await createNodeApp(name, new MemoryStateStore()));
-    const restClient = createRestClient({ baseUrl: restUrl, ...(live ? { apiKey } : {}) });
-    root.route('/fn/backfill', createBackfillApp({ client: restClient, source: live ? 'cryptocompare' : 'simulator' }));
-    const extras: string[] = [];
-    if (existsSync(fileURLToPath(new URL('../../functions/dashboard/app.ts', import.meta.url)))) extras.push('dashboard: functions/dashboard exists but is not wired here yet');
-    extras.push('mcp: createMcpApp needs McpDeps (read layer, keys); not mounted by npm start yet');
+    for (const name of BATCH_FUNCTIONS) root.route(`/fn/${name}`, await createNodeApp(name, new MemoryStateStore(), { metrics, alertRulesSql: stores.timescale }));
+    const limiter = createRateLimiter();
+    const restClient = createRestClient({ baseUrl: restUrl, rateLimiter: limiter, ...(live ? { apiKey } : {}) });
+    root.route('/fn/backfill', createBackfillApp({ client: restClient, source: live ? 'cryptocompare' : 'simulator', metrics }));
+
+    say('starting MCP…');
+    const adminKey = await ensureFirstAdminKey(createPlatformKeyStore(stores.timescale));
+    const mcp = startPlatformMcp({ layer, timescale: stores.timescale, clickhouse: stores.clickhouse, kafkaBrokers, exchange, symbols, host, log: say });
+    stops.push({ what: 'mcp', stop: () => mcp.close() });
+    root.route('/', mcp.service.app);
+
+    say('starting the dashboard…');
+    const dashboard = await startNodeDashboard({ kafka, read: layer, registry: metrics.registry, exchange, symbols, log: say });
+    stops.push({ what: 'dashboard', stop: () => dashboard.stop() });
+    let ingest: IngestWorker | undefined;
+    const refresh = gaugeRefresher({
+      metrics, stores, limiter, broker, capacity: env, freshness: (now) => ingest?.freshness(now) ?? [], onError: (e) => say(`metrics: ${redact(e.message)}`),
+    });
+    root.use('/metrics', async (_c, next) => {
+      await refresh();
+      await next();
+    });
+    root.route('/', metricsRoute(metrics.registry));
+    root.route('/', dashboard.app);
+
     const port = o.port === 0 ? await freePort(host) : o.port;
-    const server = await new Promise<ReturnType<typeof serve>>((ok) => {
+    const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
       const s = serve({ fetch: root.fetch, port, hostname: host }, () => ok(s));
+      s.once('error', fail);
     });
     stops.push({
       what: 'http',
@@ -230,8 +285,10 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
       }),
     });
     const url = `http://${host}:${port}`;
+    lines.push(`mcp         ${url}/mcp  (Streamable HTTP; Authorization: Bearer <API key>; more keys: TIMESCALE_URL=… npm run keys -- create --name NAME --scopes read,alerts)`);
+    lines.push(`dashboard   ${url}/`);
+    lines.push(`metrics     ${url}/metrics  (Prometheus; rules in deploy/prometheus/alerts.yml)`);
     lines.push(`functions   ${url}/fn/{${[...BATCH_FUNCTIONS, 'backfill'].join(',')}}/`);
-    for (const e of extras) lines.push(`note        ${e}`);
 
     // Pipelines on the local runner, sharing one service HTTP server.
     say('starting pipelines…');
@@ -248,14 +305,14 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
       ...Object.fromEntries([...BATCH_FUNCTIONS, 'backfill'].map((n) => [`${n.toUpperCase()}_URL`, `${url}/fn/${n}/`])),
     };
     const servers = new HttpServers();
-    const metrics = new Metrics();
+    const connectMetrics = new Metrics(metrics.registry);
     const files = o.pipelines ?? readdirSync(CONNECT_DIR).filter((f) => f.endsWith('.yaml')).sort();
     const streams = new Map<string, RunningStream>();
     const startPipeline = async (name: string): Promise<void> => {
       const { config, errors } = loadConfigFile(join(CONNECT_DIR, name), { env: connectEnv });
       if (config === undefined) throw new Error(`pipeline ${name} does not load:\n${errors.map(formatLintError).join('\n')}`);
       config.logger.level = o.connectLogLevel ?? env.CONNECT_LOG_LEVEL ?? 'WARN';
-      streams.set(name, await startStream(config, { servers, metrics: metrics.withLabels({ stream: name }), log: createLogger(config.logger) }));
+      streams.set(name, await startStream(config, { servers, metrics: connectMetrics.withLabels({ stream: name }), log: createLogger(config.logger) }));
     };
     const stopPipeline = async (name: string): Promise<void> => {
       const s = streams.get(name);
@@ -274,15 +331,24 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
     lines.push(`pipelines   ${files.join(', ')} (local Connect runner; ingest at http://${ingestAddress}/ingest)`);
 
     const ingestUrl = `http://${ingestAddress}/ingest`;
-    let ingest: IngestWorker | undefined;
     if (o.ingest !== false && files.includes('ingest.yaml')) {
       say('starting the ingestion worker…');
       ingest = await startIngestWorker({
-        wsUrl, ...(live ? { apiKey } : {}), source: live ? 'cryptocompare' : 'simulator', exchange, symbols, ingestUrl, dataDir,
+        wsUrl, ...(live ? { apiKey } : {}), source: live ? 'cryptocompare' : 'simulator', exchange, symbols, ingestUrl, dataDir, metrics, sourceSpeed: speed,
         ...(o.ingestBatchPeriodMs === undefined ? {} : { batchPeriodMs: o.ingestBatchPeriodMs }),
       });
       lines.push(`ingest      WebSocket ${live ? 'CryptoCompare' : 'simulator'} -> ${ingestUrl} (spool under ${join(dataDir, 'ingest')})`);
     }
+
+    say('starting the monitor…');
+    const monitor = await startPlatformMonitor({
+      kafka, metrics, refresh, timescale: stores.timescale, layer, exchange, symbols, speed, cadenceMs: 60_000 / speed, intervalMs: o.monitorIntervalMs ?? 15_000,
+      sourceNow: () => simulator?.context.clock.now() ?? Date.now(),
+      ...(o.monitorThresholds ? { thresholds: o.monitorThresholds } : {}), onError: (e) => say(`monitor: ${redact(e.message)}`),
+    });
+    stops.push({ what: 'monitor', stop: () => monitor.stop() });
+    lines.push(`monitor     system events (stream_stale, data_gap, high_latency, storage_capacity, api_quota) -> topic alerts every ${(o.monitorIntervalMs ?? 15_000) / 1000} s`);
+
     let sourcesStopped = false;
     const stopSources = async (): Promise<void> => {
       if (sourcesStopped) return;
@@ -292,6 +358,7 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
 
     return {
       url, kafkaBrokers, timescaleUrl, clickhouseUrl, ingestUrl, simulator, symbols, exchange, streams, ingest,
+      mcpUrl: `${url}/mcp`, dashboardUrl: `${url}/`, metricsUrl: `${url}/metrics`, adminKey, metrics, monitor: monitor.runner,
       describe: () => [...lines],
       restartPipeline: async (name) => {
         await stopPipeline(name);
@@ -302,9 +369,11 @@ export async function bootPlatform(o: PlatformOptions): Promise<Platform> {
       setFunctionDown: (name, isDown) => (isDown ? down.add(name) : down.delete(name)),
       stopSources,
       async stop() {
+        say('stopping the ingestion worker (waiting for its spooled batches)…');
         await stopSources();
         // Reverse boot order: pipelines, server, then the engines.
         for (const s of stops.reverse()) {
+          say(`stopping ${s.what}…`);
           await s.stop().catch((error: unknown) => say(`stopping ${s.what}: ${redact((error as Error).message)}`));
         }
       },

@@ -7,7 +7,8 @@ import { createClient } from '@clickhouse/client-web';
 import type { ClickHouseClient } from '@clickhouse/client-web';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOhlcvWriter } from '../../functions/lib/read/index.ts';
+import { createOhlcvWriter, createReadLayer } from '../../functions/lib/read/index.ts';
+import { createPlatformMarketRead } from '../../functions/mcp/adapters/platform-market.ts';
 import { createClickHouseAnalytics } from '../../functions/mcp/adapters/clickhouse-analytics.ts';
 import { createMcpService } from '../../functions/mcp/app.ts';
 import type { AnalyticsPort } from '../../functions/mcp/ports.ts';
@@ -17,7 +18,7 @@ import { migrateClickHouse } from '../../scripts/migrate.ts';
 import { modernClient } from './clients.ts';
 import { startFixture } from './fixture.ts';
 import type { Fixture } from './fixture.ts';
-import { minuteCandles } from './platform-db.ts';
+import { createPlatformDb, minuteCandles, writeCandles } from './platform-db.ts';
 
 const START = Date.UTC(2026, 9, 1);
 const COUNT = 3 * 1440;
@@ -103,6 +104,48 @@ describe('named ClickHouse analytics', () => {
       await service.close();
       await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
       await f?.stop();
+    }
+  });
+});
+
+describe('list_markets coverage from both stores', () => {
+  it('reports TimescaleDB and ClickHouse coverage per timeframe, and the stores that answer when one fails', async () => {
+    const db = await createPlatformDb('mcp_cov');
+    try {
+      await writeCandles(db.pool, btc);
+      await db.pool.query(`INSERT INTO market_metadata (exchange, symbol, base, quote) VALUES ('cccagg', 'BTC-USD', 'BTC', 'USD'), ('cccagg', 'ETH-USD', 'ETH', 'USD')`);
+      const layer = createReadLayer({ timescale: db.pool, clickhouse: client });
+      expect(await layer.clickHouseCoverage({ timeframe: '1m', symbol: 'ETH-USD' })).toEqual([
+        { exchange: 'cccagg', symbol: 'ETH-USD', timeframe: '1m', first: START, last: END, candles: COUNT, expected: COUNT, completeness: 1 },
+      ]);
+      expect((await layer.clickHouseCoverage({ timeframe: '1h' })).map((c) => [c.symbol, c.candles, c.first])).toEqual([['BTC-USD', COUNT / 60, START], ['ETH-USD', COUNT / 60, START]]);
+
+      const market = createPlatformMarketRead({ layer, sql: db.pool, streams: { exchange: 'cccagg', symbols: ['BTC-USD'] } });
+      const [btcMarket, ethMarket] = await market.markets({ limit: 10 });
+      const sorted = (cov: { store: string; timeframe: string }[] | undefined) => [...(cov ?? [])].sort((a, b) => `${a.store}${a.timeframe}`.localeCompare(`${b.store}${b.timeframe}`));
+      expect(sorted(btcMarket?.coverage)).toEqual([
+        { store: 'clickhouse', timeframe: '1d', first: START, last: Date.UTC(2026, 9, 3), candles: 3 },
+        { store: 'clickhouse', timeframe: '1h', first: START, last: END - 59 * 60_000, candles: COUNT / 60 },
+        { store: 'clickhouse', timeframe: '1m', first: START, last: END, candles: COUNT },
+        { store: 'timescale', timeframe: '1d', first: START, last: Date.UTC(2026, 9, 3), candles: 3 },
+        { store: 'timescale', timeframe: '1h', first: START, last: END - 59 * 60_000, candles: COUNT / 60 },
+        { store: 'timescale', timeframe: '1m', first: START, last: END, candles: COUNT },
+      ]);
+      // ETH-USD was written to ClickHouse only.
+      expect(sorted(ethMarket?.coverage).map((c) => c.store)).toEqual(['clickhouse', 'clickhouse', 'clickhouse']);
+
+      const failures: unknown[] = [];
+      const deadClickHouse = createClient({ url: 'http://127.0.0.1:9' });
+      try {
+        const partial = createPlatformMarketRead({ layer: createReadLayer({ timescale: db.pool, clickhouse: deadClickHouse }), sql: db.pool, streams: { exchange: 'cccagg', symbols: [] }, onStoreError: (e) => failures.push(e) });
+        const [only] = await partial.markets({ limit: 1 });
+        expect(only?.coverage.map((c) => c.store)).toEqual(['timescale', 'timescale', 'timescale']);
+        expect(failures).toHaveLength(1);
+      } finally {
+        await deadClickHouse.close();
+      }
+    } finally {
+      await db.drop();
     }
   });
 });

@@ -1,9 +1,13 @@
 /**
  * A real MCP server for the suites: PostgreSQL (127.0.0.1:5432, or TIMESCALE_URL) with the MCP tables in a throwaway
- * schema, seeded candles/markets/gaps/dead letters/events, API keys per scope, served by @hono/node-server on a free port.
+ * schema, the migrated platform tables (alert_rules) in another, seeded candles/markets/gaps/dead letters/events, API keys per scope, served by @hono/node-server on a free port.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { createMcpService } from '../../functions/mcp/app.ts';
 import type { McpService } from '../../functions/mcp/app.ts';
@@ -14,6 +18,14 @@ import type { McpConfig, McpDeps } from '../../functions/mcp/deps.ts';
 import type { Scope } from '../../functions/mcp/ports.ts';
 import { generateApiKey } from '../../functions/mcp/security/keys.ts';
 import { createTokenBucketLimiter } from '../../functions/mcp/security/rate-limit.ts';
+import { topicSpec } from '../../schemas/topics.ts';
+import { startBroker } from '../../scripts/engines/broker/index.ts';
+import type { BrokerHandle } from '../../scripts/engines/broker/index.ts';
+import { createKafkaBackfillQueue } from '../../scripts/lib/mcp-backfill-queue.ts';
+import type { KafkaBackfillQueue } from '../../scripts/lib/mcp-backfill-queue.ts';
+import { applyTopics } from '../../scripts/topics.ts';
+import { createPlatformDb } from './platform-db.ts';
+import type { PlatformDb } from './platform-db.ts';
 
 export const PG_URL = process.env.TIMESCALE_URL !== undefined && process.env.TIMESCALE_URL !== '' ? process.env.TIMESCALE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
 export const HOUR = 3_600_000;
@@ -27,6 +39,11 @@ export interface Fixture {
   url: string;
   pool: pg.Pool;
   schema: string;
+  /** The migrated platform schema (alert_rules lives there). */
+  platform: PlatformDb;
+  /** The embedded broker with the analytics-requests topic, behind the backfill queue. */
+  broker: BrokerHandle;
+  backfill: KafkaBackfillQueue;
   deps: McpDeps;
   service: McpService;
   keys: Record<'read' | 'alerts' | 'backfill' | 'admin' | 'limited' | 'revoked', string>;
@@ -63,10 +80,33 @@ export async function seedCandles(pool: pg.Pool, schema: string, symbol: string,
   }
 }
 
+/** An embedded broker on a free port with the catalog's analytics-requests topic. */
+export async function startAnalyticsBroker(): Promise<{ broker: BrokerHandle; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcp-broker-'));
+  const broker = await startBroker({ port: 0, dataDir, initialRebalanceDelayMs: 0, cleanerIntervalMs: 0, log: () => undefined });
+  const admin = new kafkajs.Kafka({ clientId: 'mcp-test-admin', brokers: [broker.address], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await applyTopics(admin, [topicSpec('analytics-requests') as NonNullable<ReturnType<typeof topicSpec>>]);
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    broker,
+    async stop() {
+      await broker.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startFixture(config: Partial<McpConfig> = {}): Promise<Fixture> {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 8 });
   const schema = `mcp_test_${Math.random().toString(36).slice(2, 10)}`;
   await ensureMcpTables(pool, schema);
+  const platform = await createPlatformDb('mcp_fixture');
+  const analytics = await startAnalyticsBroker();
+  const backfill = createKafkaBackfillQueue({ brokers: [analytics.broker.address] });
   for (const symbol of ['BTC-USD', 'ETH-USD', 'SOL-USD']) {
     const [base, quote] = symbol.split('-');
     await pool.query(`INSERT INTO ${tableRef(schema, 'instruments')} VALUES ('cccagg', $1, $2, $3, true)`, [symbol, base, quote]);
@@ -91,7 +131,7 @@ export async function startFixture(config: Partial<McpConfig> = {}): Promise<Fix
   const keys: Record<string, string> = {};
   const keyIds: Record<string, string> = {};
   const scopesOf: Record<string, Scope[]> = { read: ['read'], alerts: ['read', 'alerts'], backfill: ['read', 'backfill'], admin: ['admin'], limited: ['read'], revoked: ['admin'] };
-  const base = createSqlDeps({ sql: pool, schema });
+  const base = createSqlDeps({ sql: pool, schema, platformSql: platform.pool, backfill });
   for (const [name, scopes] of Object.entries(scopesOf)) {
     const { token, record } = await generateApiKey(`test-${name}`, scopes, Date.now());
     await base.keys.insert(record);
@@ -103,7 +143,7 @@ export async function startFixture(config: Partial<McpConfig> = {}): Promise<Fix
   const generous = createTokenBucketLimiter({ capacity: 10_000, refillPerSec: 1000 });
   const tight = createTokenBucketLimiter({ capacity: 3, refillPerSec: 0.01 });
   const deps = createSqlDeps({
-    sql: pool, schema,
+    sql: pool, schema, platformSql: platform.pool, backfill,
     config: { snapshotPollMs: 100, eventsPollMs: 50, ...config },
     rateLimiter: { take: (key) => (key === keyIds.limited ? tight.take(key) : generous.take(key)) },
   });
@@ -112,12 +152,15 @@ export async function startFixture(config: Partial<McpConfig> = {}): Promise<Fix
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/mcp`, pool, schema, deps, service, keys: keys as Fixture['keys'], keyIds, appendEvent: events.append,
+    url: `http://127.0.0.1:${port}/mcp`, pool, schema, platform, broker: analytics.broker, backfill, deps, service, keys: keys as Fixture['keys'], keyIds, appendEvent: events.append,
     async stop() {
       await service.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
       await pool.end();
+      await platform.drop();
+      await backfill.close();
+      await analytics.stop();
     },
   };
 }

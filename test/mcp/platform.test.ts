@@ -43,7 +43,7 @@ beforeAll(async () => {
   await ensureMcpTables(db.pool, `${db.schema}_mcp`);
 
   layer = createReadLayer({ timescale: db.pool, clickhouse: createClient({ url: 'http://127.0.0.1:9' }) });
-  const sqlDeps = createSqlDeps({ sql: db.pool, schema: `${db.schema}_mcp`, config: { snapshotPollMs: 0 } });
+  const sqlDeps = createSqlDeps({ sql: db.pool, schema: `${db.schema}_mcp`, platformSql: db.pool, config: { snapshotPollMs: 0 } });
   service = createMcpService({
     ...sqlDeps,
     read: createPlatformMarketRead({ layer, sql: db.pool, streams: { exchange: 'cccagg', symbols: ['BTC-USD', 'ETH-USD'] } }),

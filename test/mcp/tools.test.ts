@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableRef } from '../../functions/mcp/adapters/sql-schema.ts';
-import { createSqlRuleSource } from '../../functions/mcp/adapters/sql-stores.ts';
+import { createSqlRuleSource } from '../../functions/mcp/adapters/platform-rules.ts';
 import { legacyClient, modernClient } from './clients.ts';
 import type { TestClient } from './clients.ts';
 import { HOUR, HOURS, MINUTE, T_END, seedCandles, startFixture } from './fixture.ts';
@@ -155,10 +155,10 @@ describe.each([['modern (SDK v2, auto)', modernClient], ['legacy (SDK v1, 2025-e
       const r = await c.call('update_alert_rule', { ruleId: id, rule: { ...rule, condition, trigger: { mode: 'once' } } });
       expect(r.isError, JSON.stringify(condition) + r.text).toBe(false);
     }
-    const sources = await createSqlRuleSource(f.pool, f.schema).list();
+    const sources = await createSqlRuleSource(f.platform.pool).list();
     expect(sources.find((s) => s.id === id)).toBeUndefined(); // paused rules are not evaluated
     await c.call('update_alert_rule', { ruleId: id, status: 'active' });
-    expect((await createSqlRuleSource(f.pool, f.schema).list()).find((s) => s.id === id)).toEqual(expect.objectContaining({ id, symbol: 'BTC-USD', active: true, trigger: { mode: 'once' } }));
+    expect((await createSqlRuleSource(f.platform.pool).list()).find((s) => s.id === id)).toEqual(expect.objectContaining({ id, symbol: 'BTC-USD', active: true, trigger: { mode: 'once' } }));
     expect((await c.call('delete_alert_rule', { ruleId: id })).structured.deleted).toBe(true);
     expect((await c.call('delete_alert_rule', { ruleId: id })).structured.deleted).toBe(false);
     const expired = await c.call('create_alert_rule', { rule: { ...rule, expiresAt: 1000 } });

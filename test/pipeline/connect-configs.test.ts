@@ -6,11 +6,13 @@ import { OHLCV_COLUMNS, TIMESCALE_UPSERT } from '../../functions/lib/read/rows.t
 import { TOPICS } from '../../schemas/topics.ts';
 import { expandConfigPaths, lintFiles } from '../../scripts/connect/lint.ts';
 import { CONNECT_DIR } from '../../scripts/lib/platform.ts';
+import { SQL_DIR } from '../../scripts/migrate.ts';
 import { consumerGroups } from './helpers.ts';
 
 type Doc = Record<string, unknown>;
 const load = (f: string): Doc => parse(readFileSync(join(CONNECT_DIR, f), 'utf8')) as Doc;
-const sqlInsert = (f: string): { columns: string[]; suffix?: string; args_mapping: string } => (load(f).output as { sql_insert: { columns: string[]; suffix?: string; args_mapping: string } }).sql_insert;
+type SqlInsert = { table: string; columns: string[]; suffix?: string; args_mapping: string };
+const sqlInsert = (f: string): SqlInsert => (load(f).output as { sql_insert: SqlInsert }).sql_insert;
 const normalise = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 describe('connect/*.yaml', () => {
@@ -39,9 +41,22 @@ describe('connect/*.yaml', () => {
 
   it('write the ohlcv columns the storage code derives from the schema, with its upsert rule', () => {
     for (const f of ['sink-timescale.yaml', 'sink-clickhouse.yaml']) expect(sqlInsert(f).columns, f).toEqual([...OHLCV_COLUMNS]);
+    // TimescaleDB: plain inserts into the staging table, whose trigger upserts one winner per key with the writer's rule.
+    expect(sqlInsert('sink-timescale.yaml').table).toBe('ohlcv_ingest');
+    expect(sqlInsert('sink-timescale.yaml').suffix).toBeUndefined();
+    const staging = normalise(readFileSync(join(SQL_DIR, 'timescale', '007_ohlcv_ingest.sql'), 'utf8'));
     const upsert = normalise(TIMESCALE_UPSERT.slice(TIMESCALE_UPSERT.indexOf('ON CONFLICT')));
-    expect(normalise(sqlInsert('sink-timescale.yaml').suffix ?? '')).toBe(upsert);
+    expect(staging).toContain(`${upsert};`);
+    expect(staging).toContain(`INSERT INTO ohlcv (${OHLCV_COLUMNS.join(', ')})`);
     // ClickHouse's ReplacingMergeTree deduplicates: plain inserts only.
     expect(sqlInsert('sink-clickhouse.yaml').suffix).toBeUndefined();
+  });
+
+  it('write dead letters as rows keyed by their identity, ignoring replays, in normal batches', () => {
+    const sink = sqlInsert('sink-dead-letters.yaml');
+    expect(sink.table).toBe('dead_letter_events');
+    expect(normalise(sink.suffix ?? '')).toBe('ON CONFLICT (id) DO NOTHING');
+    const input = (load('sink-dead-letters.yaml').input as { redpanda: { max_yield_batch_bytes?: string } }).redpanda;
+    expect(input.max_yield_batch_bytes).not.toBe('1B');
   });
 });

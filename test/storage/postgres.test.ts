@@ -61,7 +61,7 @@ describe.runIf(await reachable())('real PostgreSQL (fresh database per run)', ()
       client.release();
     }
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-    expect(rows[0]!.n).toBe(5);
+    expect(rows[0]!.n).toBe(9);
     const views = await pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.views WHERE table_schema = 'public' AND table_name LIKE 'ohlcv_%' ORDER BY table_name");
     expect(views.rows.map((r) => r.table_name)).toEqual(['ohlcv_15m', 'ohlcv_1d', 'ohlcv_1h', 'ohlcv_4h', 'ohlcv_5m']);

@@ -36,12 +36,12 @@ describe('migrations on PGlite + TimescaleDB', () => {
     try {
       const again = await migrateTimescale(client);
       expect(again.applied).toEqual([]);
-      expect(again.skipped).toEqual(['001_ohlcv.sql', '002_rollups.sql', '003_policies.sql', '004_platform_tables.sql', '005_roles.sql']);
+      expect(again.skipped).toEqual(['001_ohlcv.sql', '002_rollups.sql', '003_policies.sql', '004_platform_tables.sql', '005_roles.sql', '006_alert_rules_mcp.sql', '007_ohlcv_ingest.sql', '008_dead_letter_events.sql', '009_grants_platform.sql']);
     } finally {
       client.release();
     }
     const { rows } = await pool.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations ORDER BY name');
-    expect(rows.map((r) => r.name)).toHaveLength(5);
+    expect(rows.map((r) => r.name)).toHaveLength(9);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
   });
 
@@ -81,6 +81,12 @@ describe('migrations on PGlite + TimescaleDB', () => {
         WHERE grantee = 'agent_readonly' AND privilege_type = 'SELECT' ORDER BY table_name`);
     expect(grants.rows.map((r) => r.table_name)).toContain('ohlcv_1h');
     expect(grants.rows.map((r) => r.table_name)).not.toContain('api_keys');
+    const writerMay = await pool.query<{ rules: boolean; staging: boolean; letters: boolean; keys: boolean }>(
+      `SELECT has_table_privilege('writer', 'alert_rules', 'INSERT, UPDATE, DELETE') AS rules,
+              has_table_privilege('writer', 'ohlcv_ingest', 'INSERT, DELETE') AS staging,
+              has_table_privilege('writer', 'dead_letter_events', 'INSERT') AS letters,
+              has_table_privilege('writer', 'api_keys', 'SELECT') AS keys`);
+    expect(writerMay.rows[0]).toEqual({ rules: true, staging: true, letters: true, keys: false });
   });
 });
 

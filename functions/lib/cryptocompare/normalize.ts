@@ -1,7 +1,7 @@
 import type { Timeframe } from '../../../schemas/common.ts';
+import { checkOhlcvMessage } from '../../../schemas/fast/ohlcv.ts';
 import type { OhlcvMessage, QualityFlag } from '../../../schemas/ohlcv.ts';
 import { malformed } from './errors.ts';
-import { assertOhlcv } from './validate.ts';
 
 /** CryptoCompare histo (v1 + v2) and Data API candles → OhlcvMessage (ms timestamps, BTC-USD, lower-case exchange). */
 
@@ -202,4 +202,12 @@ export function normalizeDataApiEntries(entries: readonly DataApiEntry[], ctx: N
     conversion: { type: 'direct', symbol: '' },
     forming: newestIsForming && i === last,
   }, { ...ctx, endpoint: ctx.endpoint ?? 'data-api historical' }));
+}
+
+/** Returns `m` typed as an OhlcvMessage, or throws CC_MALFORMED naming the first problem zod finds. */
+export function assertOhlcv(m: unknown, endpoint: string): OhlcvMessage {
+  const checked = checkOhlcvMessage(m);
+  if (checked.ok) return checked.value;
+  const issue = checked.issues[0];
+  throw malformed(endpoint, `candle fails the OhlcvMessage schema at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
 }

@@ -6,6 +6,7 @@
  * scratch over the corrected history.
  */
 import { AppError } from '../errors.ts';
+import { BATCH_KERNELS, type Field, type OhlcvColumns } from './batch-kernels.ts';
 import { resolveSpec } from './catalogue.ts';
 import type { Kernel, KernelDef, Params } from './kernel.ts';
 import { copyState, decodeStateInto, encodeState } from './state.ts';
@@ -21,7 +22,6 @@ interface Snapshot { v: number; name: string; params: Params; kernel: unknown }
 
 class Indicator implements StreamingIndicator {
   readonly name: string;
-  private readonly def: KernelDef;
   private readonly params: Params;
   private readonly kernel: Kernel;
   private readonly scratch: Kernel;
@@ -29,27 +29,51 @@ class Indicator implements StreamingIndicator {
   private readonly unstable: number;
   /** Shared by every result (frozen), so update() allocates only the result, values and provenance. */
   private readonly frozenParams: Readonly<Params>;
+  /*
+   * The hot path reads these own fields instead of kernel.out / kernel.n / def.*: the kernel classes differ per
+   * indicator, so loads through them are megamorphic once an app runs several indicators.
+   */
+  private readonly kernelOut: Float64Array;
+  private readonly scratchOut: Float64Array;
+  private readonly outputs: readonly string[];
+  private readonly method: string;
+  private readonly convention: 'ta-lib' | 'published';
+  private readonly reference: string | undefined;
+  /** Bars consumed by `kernel` (mirrors kernel.n). */
+  private consumed = 0;
 
   constructor(def: KernelDef, params: Params) {
     this.name = def.name;
-    this.def = def;
     this.params = params;
     this.frozenParams = Object.freeze({ ...params });
     this.kernel = def.create(params);
     this.scratch = def.create(params);
     this.lookback = def.lookback(params);
     this.unstable = def.unstable(params);
+    this.kernelOut = this.kernel.out;
+    this.scratchOut = this.scratch.out;
+    this.outputs = def.outputs;
+    this.method = def.method;
+    this.convention = def.convention;
+    this.reference = def.reference;
   }
 
   update(bar: Bar): IndicatorResult {
     this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
-    return this.result(this.kernel, false);
+    return this.result(this.kernelOut, ++this.consumed, false);
+  }
+
+  updateValues(bar: Bar, out: Float64Array): Float64Array {
+    this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.consumed++;
+    out.set(this.kernelOut);
+    return out;
   }
 
   peek(bar: Bar): IndicatorResult {
     copyState(this.scratch, this.kernel);
     this.scratch.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
-    return this.result(this.scratch, true);
+    return this.result(this.scratchOut, this.consumed + 1, true);
   }
 
   snapshot(): Snapshot {
@@ -65,26 +89,27 @@ class Indicator implements StreamingIndicator {
       if (s.params?.[k] !== v) throw new AppError('bad_snapshot', `Snapshot was taken with ${k}=${String(s.params?.[k])} but the spec has ${k}=${v}; use the same params.`, { status: 400 });
     }
     decodeStateInto(this.kernel, s.kernel);
+    this.consumed = this.kernel.n;
   }
 
-  private result(k: Kernel, provisional: boolean): IndicatorResult {
+  private result(out: Float64Array, consumed: number, provisional: boolean): IndicatorResult {
     const values: Record<string, number | null> = {};
-    const outs = this.def.outputs;
+    const outs = this.outputs;
     for (let i = 0; i < outs.length; i++) {
-      const v = k.out[i] as number;
+      const v = out[i] as number;
       values[outs[i] as string] = v === v ? v : null;
     }
     return {
       name: this.name,
       values,
       provenance: {
-        method: this.def.method,
+        method: this.method,
         params: this.frozenParams,
         lookback: this.lookback,
-        consumed: k.n,
-        stable: k.n > this.lookback + this.unstable,
-        convention: this.def.convention,
-        reference: this.def.reference,
+        consumed,
+        stable: consumed > this.lookback + this.unstable,
+        convention: this.convention,
+        reference: this.reference,
       },
       provisional,
     };
@@ -102,6 +127,8 @@ export function createIndicator(spec: IndicatorSpec, state?: unknown): Streaming
 /** Every output over all bars, aligned to the input; NaN during warm-up. */
 export function computeBatch(spec: IndicatorSpec, bars: readonly Bar[]): { [output: string]: Float64Array } {
   const { def, params } = resolveSpec(spec);
+  const fast = BATCH_KERNELS[def.name];
+  if (fast !== undefined) return named(def, fast.run(columnsFromBars(bars, fast.reads), params));
   const kernel = def.create(params);
   const n = bars.length;
   const cols = def.outputs.map(() => new Float64Array(n));
@@ -129,6 +156,8 @@ export interface Columns { open?: ArrayLike<number>; high?: ArrayLike<number>; l
 /** computeBatch over columns instead of Bar objects (no per-bar object reads). */
 export function computeBatchColumns(spec: IndicatorSpec, data: Columns): { [output: string]: Float64Array } {
   const { def, params } = resolveSpec(spec);
+  const fast = BATCH_KERNELS[def.name];
+  if (fast !== undefined) return named(def, fast.run(columnsFromData(data), params));
   const kernel = def.create(params);
   const n = data.close.length;
   const nan = { length: n } as ArrayLike<number>;
@@ -144,6 +173,59 @@ export function computeBatchColumns(spec: IndicatorSpec, data: Columns): { [outp
     for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
   }
   return named(def, cols);
+}
+
+/**
+ * Scratch input columns for computeBatch(Bar[]), reused across calls. Why: a fresh multi-megabyte Float64Array
+ * costs a page fault per 4 KiB on first touch, which dominated the Bar[] path. Safe to share because batch
+ * kernels run synchronously and never return their inputs. Capped so at most 5 x 8 MiB stays allocated.
+ */
+const SCRATCH_MAX = 1 << 20;
+const scratch = { open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) };
+const EMPTY = new Float64Array(0);
+
+/** A length-n input column: the reused scratch column when n fits under the cap, else a fresh one. */
+function inputColumn(field: Field, n: number): Float64Array {
+  if (n > SCRATCH_MAX) return new Float64Array(n);
+  if (scratch[field].length < n) scratch[field] = new Float64Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * scratch[field].length)));
+  return scratch[field].subarray(0, n);
+}
+
+/**
+ * Bar[] to Float64Array columns in ONE pass over the bars (each pass over a large Bar[] is bound by cache misses),
+ * extracting only the fields a kernel reads; the kernel never touches the others, so they are empty.
+ */
+function columnsFromBars(bars: readonly Bar[], reads: readonly Field[]): OhlcvColumns {
+  const n = bars.length;
+  const wantO = reads.includes('open');
+  const wantH = reads.includes('high');
+  const wantL = reads.includes('low');
+  const wantV = reads.includes('volume');
+  const open = wantO ? inputColumn('open', n) : EMPTY;
+  const high = wantH ? inputColumn('high', n) : EMPTY;
+  const low = wantL ? inputColumn('low', n) : EMPTY;
+  const close = inputColumn('close', n);
+  const volume = wantV ? inputColumn('volume', n) : EMPTY;
+  for (let i = 0; i < n; i++) {
+    const b = bars[i] as Bar;
+    if (wantO) open[i] = b.open;
+    if (wantH) high[i] = b.high;
+    if (wantL) low[i] = b.low;
+    close[i] = b.close;
+    if (wantV) volume[i] = b.volume;
+  }
+  return { open, high, low, close, volume };
+}
+
+/** Caller columns as Float64Arrays (used as given when they already are); missing columns share one NaN column. */
+function columnsFromData(data: Columns): OhlcvColumns {
+  const n = data.close.length;
+  let nan: Float64Array | undefined;
+  const col = (given: ArrayLike<number> | undefined) => {
+    if (given === undefined) return (nan ??= new Float64Array(n).fill(NaN));
+    return given instanceof Float64Array ? given : Float64Array.from(given);
+  };
+  return { open: col(data.open), high: col(data.high), low: col(data.low), close: col(data.close), volume: col(data.volume) };
 }
 
 function named(def: KernelDef, cols: Float64Array[]): { [output: string]: Float64Array } {

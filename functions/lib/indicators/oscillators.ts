@@ -84,7 +84,7 @@ class MacdKernel extends Kernel {
 }
 
 /** Fast %K as TA-Lib computes it: (close - lowest) / ((highest - lowest) / 100), 0 on a flat window. */
-function fastK(close: number, highest: number, lowest: number): number {
+export function fastK(close: number, highest: number, lowest: number): number {
   const diff = (highest - lowest) / 100.0;
   return diff !== 0.0 ? (close - lowest) / diff : 0.0;
 }

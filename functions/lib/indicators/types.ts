@@ -22,6 +22,12 @@ export interface StreamingIndicator {
   readonly name: string;
   /** A CLOSED bar: advances state, O(1). Returns null values during warm-up. */
   update(bar: Bar): IndicatorResult;
+  /**
+   * update() without the result object: advances state with a closed bar and writes the outputs in catalogue
+   * order into `out` (NaN during warm-up), returning `out`. Allocation-free hot path for callers that keep
+   * their own columns; the values are the ones update() would return.
+   */
+  updateValues(bar: Bar, out: Float64Array): Float64Array;
   /** A FORMING bar: provisional value as if it closed now, WITHOUT advancing state. */
   peek(bar: Bar): IndicatorResult;
   /** JSON-serialisable state; createIndicator(spec, state) restores it exactly (for external state stores). */

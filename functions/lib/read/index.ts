@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../../../schemas/common.ts';
+import { clickHouseCoverage } from './coverage-clickhouse.ts';
 import { clickHouseCandles, timescaleCandles, type SeriesRange } from './fetch.ts';
 import { mergeCandles } from './merge.ts';
 import { flagsOfMask } from './quality.ts';
@@ -22,6 +23,8 @@ export interface ReadLayer {
   latest(query: LatestQuery): Promise<LatestCandle[]>;
   /** First/last stored bucket and completeness per series of a timeframe. */
   coverage(query: CoverageQuery): Promise<Coverage[]>;
+  /** The same coverage, from ClickHouse. */
+  clickHouseCoverage(query: CoverageQuery): Promise<Coverage[]>;
   /** Missing bucket spans of one series in [from, to]. */
   gaps(query: GapsQuery): Promise<Gap[]>;
   /** TimescaleDB vs ClickHouse, bucket by bucket. */
@@ -129,6 +132,10 @@ export function createReadLayer(stores: Stores): ReadLayer {
         const expected = Math.round((Number(r.last) - Number(r.first)) / step) + 1;
         return { exchange: r.exchange, symbol: r.symbol, timeframe: q.timeframe, first: Number(r.first), last: Number(r.last), candles: r.n, expected, completeness: r.n / expected };
       });
+    },
+
+    async clickHouseCoverage(input) {
+      return clickHouseCoverage(ch, parse(CoverageQuery, input));
     },
 
     async gaps(input) {

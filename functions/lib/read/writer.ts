@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
-import { candleKey, OhlcvMessage } from '../../../schemas/ohlcv.ts';
+import { checkOhlcvMessage } from '../../../schemas/fast/ohlcv.ts';
+import { candleKey, type OhlcvMessage } from '../../../schemas/ohlcv.ts';
 import { clickHouseRow, timescaleColumns, TIMESCALE_UPSERT } from './rows.ts';
 import type { ClickHousePort, SqlPort } from './types.ts';
 
@@ -36,15 +37,16 @@ export function createOhlcvWriter(stores: WriterStores): OhlcvWriter {
       // One row per key per statement (ON CONFLICT cannot touch a row twice): keep the winner of duplicates in the batch.
       const winners = new Map<string, OhlcvMessage>();
       for (const [index, element] of batch.entries()) {
-        const parsed = OhlcvMessage.safeParse(element);
-        if (!parsed.success) {
-          const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+        // The contract's fast path: zod only for elements it cannot pass, so refusals still carry zod's issues.
+        const checked = checkOhlcvMessage(element);
+        if (!checked.ok) {
+          const issues = checked.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
           results.push({ ok: false, error: new AppError('INVALID_CANDLE', `candle #${index} refused: ${issues.join('; ')}; fix the producer or dead-letter it`, { status: 400, details: { index, issues } }) });
           continue;
         }
-        const key = candleKey(parsed.data);
+        const key = candleKey(checked.value);
         const previous = winners.get(key);
-        if (previous === undefined || supersedes(parsed.data, previous)) winners.set(key, parsed.data);
+        if (previous === undefined || supersedes(checked.value, previous)) winners.set(key, checked.value);
         results.push({ ok: true, key });
       }
       // Key order = one lock order for every writer: concurrent overlapping upserts wait for each other, never deadlock.

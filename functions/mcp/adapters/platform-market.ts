@@ -16,6 +16,8 @@ export interface PlatformMarketOptions {
   staleAfterMs?: number;
   /** Timeframes list_markets reports coverage for. */
   coverageTimeframes?: Timeframe[];
+  /** Where a store's failed coverage read goes; list_markets then reports the stores that answered. */
+  onStoreError?: (error: unknown) => void;
   now?: () => number;
 }
 
@@ -60,11 +62,18 @@ export function createPlatformMarketRead(opts: PlatformMarketOptions): MarketRea
           WHERE ($1::text IS NULL OR exchange = $1) AND ($2::text IS NULL OR exchange || ':' || symbol > $2) ORDER BY exchange, symbol LIMIT $3`,
         [q.exchange ?? null, q.after ?? null, q.limit]);
       const coverage = new Map<string, StoreCoverage[]>();
-      for (const timeframe of coverageTimeframes) {
-        for (const c of await layer.coverage({ timeframe, ...(q.exchange === undefined ? {} : { exchange: q.exchange }) })) {
-          const key = `${c.exchange}:${c.symbol}`;
-          coverage.set(key, [...(coverage.get(key) ?? []), { store: 'timescale', timeframe, first: c.first, last: c.last, candles: c.candles }]);
-        }
+      const filter = q.exchange === undefined ? {} : { exchange: q.exchange };
+      const stores = [['timescale', layer.coverage], ['clickhouse', layer.clickHouseCoverage]] as const;
+      // Both stores and every timeframe at once; a store that fails drops out of the answer rather than failing it.
+      const reads = await Promise.all(stores.map(([store, read]) => Promise.all(coverageTimeframes.map((timeframe) => read({ timeframe, ...filter })))
+        .then((perTimeframe) => perTimeframe.flatMap((rows, i) => rows.map((c) => ({ store, timeframe: coverageTimeframes[i] as Timeframe, c }))))
+        .catch((error: unknown) => {
+          opts.onStoreError?.(error);
+          return [];
+        })));
+      for (const { store, timeframe, c } of reads.flat()) {
+        const key = `${c.exchange}:${c.symbol}`;
+        coverage.set(key, [...(coverage.get(key) ?? []), { store, timeframe, first: c.first, last: c.last, candles: c.candles }]);
       }
       return rows.map((r) => ({ ...r, coverage: coverage.get(`${r.exchange}:${r.symbol}`) ?? [] }));
     },

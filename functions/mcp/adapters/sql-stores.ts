@@ -1,66 +1,9 @@
-/** Rules, events, backfill queue, API keys and audit log over the tables of ./sql-schema.ts. */
-import { AlertRule } from '../../../schemas/alert-rule.ts';
+/** Events, API keys and audit log over the tables of ./sql-schema.ts (alert rules: ./platform-rules.ts; backfills: the analytics-requests topic). */
 import { AlertsMessage } from '../../../schemas/alerts.ts';
-import { BackfillProgress } from '../../../schemas/analytics-requests.ts';
 import type {
-  ApiKeyRecord, AuditLogPort, BackfillQueuePort, EventsSourcePort, KeyStorePort, RulesStorePort, Scope, SqlPort, StoredRule,
+  ApiKeyRecord, AuditLogPort, EventsSourcePort, KeyStorePort, Scope, SqlPort,
 } from '../ports.ts';
 import { tableRef } from './sql-schema.ts';
-
-interface RuleRow { id: string; owner: string; rule: unknown; status: StoredRule['status']; created_at: string; updated_at: string }
-
-function newRuleId(): string {
-  return `rule_${Array.from(crypto.getRandomValues(new Uint8Array(10)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-export function createSqlRulesStore<R>(sql: SqlPort, schema: string, now: () => number = () => Date.now()): RulesStorePort<R> {
-  const t = tableRef(schema, 'alert_rules');
-  const toRule = (r: RuleRow): StoredRule<R> => ({ id: r.id, owner: r.owner, rule: r.rule as R, status: r.status, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) });
-  return {
-    async create(owner, rule) {
-      const at = now();
-      const { rows } = await sql.query<RuleRow>(`INSERT INTO ${t} (id, owner, rule, status, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $4) RETURNING *`, [newRuleId(), owner, JSON.stringify(rule), at]);
-      return toRule(rows[0] as RuleRow);
-    },
-    async list(owner, q) {
-      const { rows } = await sql.query<RuleRow>(
-        `SELECT * FROM ${t} WHERE owner = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR (created_at, id) > (SELECT created_at, id FROM ${t} WHERE id = $3))
-         ORDER BY created_at, id LIMIT $4`, [owner, q.status ?? null, q.after ?? null, q.limit]);
-      return rows.map(toRule);
-    },
-    async get(owner, id) {
-      const { rows } = await sql.query<RuleRow>(`SELECT * FROM ${t} WHERE owner = $1 AND id = $2`, [owner, id]);
-      return rows[0] === undefined ? null : toRule(rows[0]);
-    },
-    async update(owner, id, patch) {
-      const { rows } = await sql.query<RuleRow>(
-        `UPDATE ${t} SET rule = COALESCE($3::jsonb, rule), status = COALESCE($4, status), updated_at = $5 WHERE owner = $1 AND id = $2 RETURNING *`,
-        [owner, id, patch.rule === undefined ? null : JSON.stringify(patch.rule), patch.status ?? null, now()]);
-      return rows[0] === undefined ? null : toRule(rows[0]);
-    },
-    async delete(owner, id) {
-      const { rows } = await sql.query(`DELETE FROM ${t} WHERE owner = $1 AND id = $2 RETURNING id`, [owner, id]);
-      return rows.length > 0;
-    },
-  };
-}
-
-/**
- * The alerts function's RuleSource (functions/alerts/rule-source.ts) over the same table: every active rule any key
- * created, as schemas/alert-rule.ts AlertRule. Rows that no longer parse are skipped rather than failing a batch.
- */
-export function createSqlRuleSource(sql: SqlPort, schema: string): { list(): Promise<AlertRule[]> } {
-  const t = tableRef(schema, 'alert_rules');
-  return {
-    async list() {
-      const { rows } = await sql.query<RuleRow>(`SELECT * FROM ${t} WHERE status = 'active' ORDER BY created_at, id`);
-      return rows.flatMap((r) => {
-        const parsed = AlertRule.safeParse({ ...(r.rule as object), id: r.id, createdAt: Number(r.created_at), active: true });
-        return parsed.success ? [parsed.data] : [];
-      });
-    },
-  };
-}
 
 export function createSqlEventsSource(sql: SqlPort, schema: string): EventsSourcePort & { append(event: AlertsMessage): Promise<number> } {
   const t = tableRef(schema, 'alert_events');
@@ -84,22 +27,6 @@ export function createSqlEventsSource(sql: SqlPort, schema: string): EventsSourc
       const symbol = event.kind === 'system' ? null : event.symbol;
       const { rows } = await sql.query<{ seq: string }>(`INSERT INTO ${t} (kind, symbol, event) VALUES ($1, $2, $3) RETURNING seq`, [event.kind, symbol, JSON.stringify(event)]);
       return Number(rows[0]?.seq);
-    },
-  };
-}
-
-/** A queue table standing in for the analytics-requests topic (the backfill worker would update `progress`). */
-export function createSqlBackfillQueue(sql: SqlPort, schema: string, now: () => number = () => Date.now()): BackfillQueuePort {
-  const t = tableRef(schema, 'backfill_requests');
-  return {
-    async enqueue(request) {
-      const progress: BackfillProgress = { kind: 'backfill_progress', requestId: request.requestId, status: 'queued', candles: 0, pages: 0, at: now() };
-      await sql.query(`INSERT INTO ${t} (request_id, request, progress) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING`, [request.requestId, JSON.stringify(request), JSON.stringify(progress)]);
-    },
-    async status(requestId) {
-      const { rows } = await sql.query<{ progress: unknown }>(`SELECT progress FROM ${t} WHERE request_id = $1`, [requestId]);
-      const parsed = rows[0] === undefined ? null : BackfillProgress.safeParse(rows[0].progress);
-      return parsed?.success === true ? parsed.data : null;
     },
   };
 }

@@ -6,6 +6,9 @@ import type { McpDeps } from '../deps.ts';
 import { canonicalJson, sha256Hex } from '../digest.ts';
 import type { ToolCallInfo } from './guard.ts';
 
+/** Filled by the tool handler with the call's outcome (absent when the SDK answered without running it). */
+export interface AuditSlot { outcome?: string }
+
 export function argsDigest(args: unknown): Promise<string> {
   return sha256Hex(canonicalJson(args ?? {}));
 }
@@ -25,6 +28,15 @@ function outcomeOfMessage(message: unknown): string {
   return 'error:INVALID_INPUT';
 }
 
+/** Only for answers the SDK produced without running our handler (refused input): small, so parsing is cheap. */
+function outcomeOfText(text: string): string {
+  try {
+    return outcomeOfMessage(JSON.parse(text));
+  } catch {
+    return 'unreadable_response';
+  }
+}
+
 function lastSseMessage(text: string): unknown {
   const data = text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).filter((l) => l.length > 0);
   for (let i = data.length - 1; i >= 0; i--) {
@@ -39,13 +51,14 @@ function lastSseMessage(text: string): unknown {
 }
 
 /**
- * Records the call once its outcome is known. The write itself runs in the background through `track` (flushed by
- * McpService.flushAudits/close), so the audit store's latency is not added to every answer.
+ * Records the call once its outcome is known. The digest and the write are handed to `later` (McpService runs them
+ * after the answer has gone out, and flushAudits/close wait for them), so neither the audit store's latency nor its
+ * CPU lands on the answer.
  */
-export async function auditToolCall(deps: McpDeps, keyId: string, call: ToolCallInfo, started: number, response: Response, track: (p: Promise<void>) => void): Promise<Response> {
+export async function auditToolCall(deps: McpDeps, keyId: string, call: ToolCallInfo, started: number, response: Response, later: (job: () => Promise<void>, ordered?: boolean) => void, slot: AuditSlot = {}): Promise<Response> {
   const latencyMs = (): number => deps.now() - started;
   const write = (outcome: string, ms = latencyMs()): void => {
-    track(argsDigest(call.args).then((digest) => deps.audit.record({ at: started, keyId, tool: call.name, argsDigest: digest, outcome, latencyMs: ms })).catch(deps.onInternalError));
+    later(() => argsDigest(call.args).then((digest) => deps.audit.record({ at: started, keyId, tool: call.name, argsDigest: digest, outcome, latencyMs: ms })).catch(deps.onInternalError));
   };
   if (response.status !== 200) {
     write(`http:${response.status}`);
@@ -53,18 +66,16 @@ export async function auditToolCall(deps: McpDeps, keyId: string, call: ToolCall
   }
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('text/event-stream')) {
-    track(response.clone().text().then((t) => write(outcomeOfMessage(lastSseMessage(t))), () => write('stream_aborted')));
+    // Cloned now (a consumed body cannot be cloned), read later: the copy buffers what the client already received.
+    // Not in call order: a long-poll stream must not hold back the audit rows of the calls after it.
+    const copy = response.clone();
+    later(() => copy.text().then((t) => write(outcomeOfMessage(lastSseMessage(t))), () => write('stream_aborted')), false);
     return response;
   }
   // A complete JSON answer is read once and re-wrapped: a tee'd body would turn it into a chunked stream, which costs
   // a delayed-ACK round trip (~40 ms) on keep-alive connections.
-  const text = await response.text();
-  let message: unknown;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    message = null;
-  }
-  write(message === null ? 'unreadable_response' : outcomeOfMessage(message));
-  return new Response(text, { status: response.status, headers: response.headers });
+  // Bytes, not text: decoding and re-encoding a large answer cost as much as the rest of the gate.
+  const body = new Uint8Array(await response.arrayBuffer());
+  write(slot.outcome ?? outcomeOfText(new TextDecoder().decode(body)));
+  return new Response(body, { status: response.status, headers: response.headers });
 }

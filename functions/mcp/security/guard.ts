@@ -8,7 +8,8 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { McpDeps } from '../deps.ts';
 import type { ApiKeyRecord, Scope } from '../ports.ts';
 import { argsDigest } from './audit.ts';
-import { hasScope, verifyApiKey } from './keys.ts';
+import type { KeyVerifier } from './key-cache.ts';
+import { hasScope } from './keys.ts';
 
 export interface ToolCallInfo { name: string; args: unknown; id: string | number | null }
 export interface GuardPassed { key: ApiKeyRecord; authInfo: AuthInfo; parsedBody: unknown; toolCall: ToolCallInfo | null }
@@ -60,7 +61,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: Readonly<Record<string, Scope>>): Promise<Response | GuardPassed> {
+export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: Readonly<Record<string, Scope>>, keys: KeyVerifier): Promise<Response | GuardPassed> {
   const { config } = deps;
   if (config.allowedHosts !== undefined) {
     const refused = hostHeaderValidationResponse(req, config.allowedHosts);
@@ -74,7 +75,7 @@ export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: R
   const token = bearer(req);
   const challenge = (desc: string): Record<string, string> => ({ 'www-authenticate': `Bearer realm="mcp", error="invalid_token", error_description="${desc}"` });
   if (token === null) return rpcError(401, 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>" (create one with npm run keys -- create).', null, { 'www-authenticate': 'Bearer realm="mcp"' });
-  const key = token === '' ? null : await verifyApiKey(deps.keys, token);
+  const key = token === '' ? null : await keys.verify(token);
   if (key === null) return rpcError(401, 'INVALID_API_KEY', 'The API key is unknown, malformed or revoked; ask an admin for a valid key.', null, challenge('unknown or revoked API key'));
 
   const limit = await deps.rateLimiter.take(key.id);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AlertEvent, SignalEvent, SystemEvent } from '../../../schemas/alerts.ts';
+import type { AlertsMessage } from '../../../schemas/alerts.ts';
 import { EpochMs, Symbol } from '../../../schemas/common.ts';
 import { CursorArg, decodeCursor, encodeCursor, queryKey } from '../cursor.ts';
 import { badInput, notFound } from '../result.ts';
@@ -11,6 +12,9 @@ import { LimitArg, Page } from './shared.ts';
 const RuleId = z.string().regex(/^rule_[A-Za-z0-9]{8,40}$/, 'ruleId is the id create_alert_rule returned (rule_...)');
 const RuleStatus = z.enum(['active', 'paused', 'expired', 'triggered']);
 const RuleOut = z.object({ id: z.string(), status: RuleStatus, createdAt: EpochMs, updatedAt: EpochMs, rule: AlertRuleInput });
+const RULE_FIELDS = ['status', 'createdAt', 'updatedAt', 'rule'] as const;
+/** A listed rule: id always, the other fields when selected. */
+const ListedRule = RuleOut.partial().required({ id: true });
 
 function ruleOut(r: StoredRule<AlertRuleInput>): z.infer<typeof RuleOut> {
   return { id: r.id, status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt, rule: r.rule };
@@ -40,10 +44,15 @@ export const createAlertRule = defineTool({
 export const listAlertRules = defineTool({
   name: 'list_alert_rules',
   title: 'List alert rules',
-  description: 'Alert rules created with this API key, oldest first, optionally by status.',
+  description: 'Alert rules created with this API key, oldest first, optionally by status. Select fields to keep the answer small (id is always included).',
   scope: 'alerts',
-  input: z.object({ status: RuleStatus.optional(), limit: LimitArg(100, 20), cursor: CursorArg.optional() }),
-  output: z.object({ ...Page, rules: z.array(RuleOut) }),
+  input: z.object({
+    status: RuleStatus.optional(),
+    fields: z.array(z.enum(RULE_FIELDS)).min(1).max(RULE_FIELDS.length).optional().describe('Fields per rule besides id; default all'),
+    limit: LimitArg(100, 20),
+    cursor: CursorArg.optional(),
+  }),
+  output: z.object({ ...Page, rules: z.array(ListedRule) }),
   annotations: { ...READ_ONLY, title: 'List alert rules' },
   async run(args, { deps, keyId }) {
     const key = queryKey(['rules', args.status ?? null]);
@@ -52,7 +61,14 @@ export const listAlertRules = defineTool({
     const page = rows.slice(0, args.limit);
     const last = page.at(-1);
     const nextCursor = rows.length > args.limit && last !== undefined ? encodeCursor('rules', last.id, key) : null;
-    return { summary: `${page.length} rules${nextCursor === null ? '' : '; more via nextCursor'}`, nextCursor, rules: page.map(ruleOut) };
+    const fields = args.fields ?? RULE_FIELDS;
+    const rules = page.map((r) => {
+      const full = ruleOut(r);
+      const out: z.infer<typeof ListedRule> = { id: full.id };
+      for (const f of fields) Object.assign(out, { [f]: full[f] });
+      return out;
+    });
+    return { summary: `${page.length} rules${nextCursor === null ? '' : '; more via nextCursor'}`, nextCursor, rules };
   },
 });
 
@@ -88,6 +104,22 @@ export const deleteAlertRule = defineTool({
 });
 
 const EVENT_KINDS = ['alert', 'signal', 'system'] as const;
+/** Every field an event kind may carry besides kind and id (which are always returned). */
+const EVENT_FIELDS = ['at', 'emittedAt', 'title', 'message', 'severity', 'exchange', 'symbol', 'timeframe', 'ruleId', 'condition', 'price', 'evidence', 'webhookUrl',
+  'signal', 'direction', 'strength', 'check', 'status', 'subject', 'value', 'threshold'] as const;
+const EventOut = z.discriminatedUnion('kind', [
+  AlertEvent.partial().required({ kind: true, id: true }),
+  SignalEvent.partial().required({ kind: true, id: true }),
+  SystemEvent.partial().required({ kind: true, id: true }),
+]);
+
+function pickEventFields(event: AlertsMessage, fields: readonly (typeof EVENT_FIELDS)[number][] | undefined): z.infer<typeof EventOut> {
+  if (fields === undefined) return event as z.infer<typeof EventOut>;
+  const source = event as Record<string, unknown>;
+  const out: Record<string, unknown> = { kind: event.kind, id: event.id };
+  for (const f of fields) if (source[f] !== undefined) out[f] = source[f];
+  return out as z.infer<typeof EventOut>;
+}
 const MAX_WAIT_MS = 25_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -114,13 +146,14 @@ export const getEvents = defineTool({
     kinds: z.array(z.enum(EVENT_KINDS)).min(1).max(3).default(['alert', 'signal']),
     symbols: z.array(Symbol).min(1).max(50).optional(),
     waitMs: z.number().int().min(0).max(MAX_WAIT_MS).default(0).describe('Long-poll up to this long when nothing is pending (≤ 25000)'),
+    fields: z.array(z.enum(EVENT_FIELDS)).min(1).max(EVENT_FIELDS.length).optional().describe('Fields per event besides kind and id (each kind has only some of them); default all'),
     limit: LimitArg(200, 50),
   }),
   output: z.object({
     summary: z.string(),
     nextCursor: z.string().describe('Pass as cursor to continue after the last returned event'),
     more: z.boolean().describe('More events are already pending'),
-    events: z.array(z.discriminatedUnion('kind', [AlertEvent, SignalEvent, SystemEvent])),
+    events: z.array(EventOut).describe('Complete events unless fields was given'),
   }),
   annotations: { ...READ_ONLY, title: 'Alert and signal events' },
   async run(args, { deps, signal }) {
@@ -146,7 +179,7 @@ export const getEvents = defineTool({
       summary: page.length === 0 ? `no new events${args.waitMs > 0 ? ` within ${args.waitMs} ms` : ''}` : `${page.length} events (${counts.map(([k, n]) => `${n} ${k}`).join(', ')})`,
       nextCursor: encodeCursor('events', last ?? '', key),
       more: rows.length > args.limit,
-      events: page.map((e) => e.event),
+      events: page.map((e) => pickEventFields(e.event, args.fields)),
     };
   },
 });

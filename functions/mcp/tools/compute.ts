@@ -104,7 +104,7 @@ export const runBacktest = defineTool({
     symbol: Symbol,
     timeframe: Timeframe,
     range: RangeArg,
-    strategy: z.object({
+    strategy: z.strictObject({
       side: z.enum(['long', 'short']).default('long'),
       entry: StrategyCondition,
       exit: StrategyCondition.optional(),

@@ -24,6 +24,28 @@ const CandleOut = z.object({
   candles: z.number().int().optional().describe('Stored candles folded into this point'),
 });
 
+/** The same candles column-wise: one array per field, index i of each is candle i (keys are not repeated per candle). */
+const CandleColumns = z.object({
+  t: z.array(EpochMs),
+  open: z.array(z.number()).optional(),
+  high: z.array(z.number()).optional(),
+  low: z.array(z.number()).optional(),
+  close: z.array(z.number()).optional(),
+  volume: z.array(z.number()).optional(),
+  quoteVolume: z.array(z.number()).optional(),
+  trades: z.array(z.number().nullable()).optional(),
+  state: z.array(CandleState).optional(),
+  revision: z.array(z.number().int()).optional(),
+  flags: z.array(z.array(QualityFlag)).optional(),
+  candles: z.array(z.number().int()).optional(),
+}).describe('encoding "columns": candle i is t[i], open[i], ...');
+
+function toColumns(page: readonly StoredCandle[], fields: readonly CandleField[]): z.infer<typeof CandleColumns> {
+  const out: Record<string, unknown[]> = { t: page.map((c) => c.timestamp) };
+  for (const f of fields) out[f] = page.map((c) => c[f]);
+  return out as z.infer<typeof CandleColumns>;
+}
+
 function pickFields(c: StoredCandle, fields: readonly CandleField[]): z.infer<typeof CandleOut> {
   const out: Record<string, unknown> = { t: c.timestamp };
   for (const f of fields) out[f] = c[f];
@@ -47,6 +69,7 @@ export const getCandles = defineTool({
     range: RangeArg,
     maxPoints: z.number().int().min(10).max(2000).optional().describe('Downsample so the whole range fits in about this many points'),
     fields: z.array(z.enum(CANDLE_FIELDS)).max(CANDLE_FIELDS.length).optional().describe('Fields per candle (t is always included); default all'),
+    encoding: z.enum(['rows', 'columns']).default('rows').describe('rows: candles as objects; columns: one array per field in `columns` (about half the size), candles empty'),
     limit: LimitArg(1000, 500),
     cursor: CursorArg.optional(),
   }),
@@ -56,7 +79,8 @@ export const getCandles = defineTool({
     symbol: Symbol,
     timeframe: Timeframe,
     bucketMs: z.number().int().describe('Spacing of the returned points (the timeframe unless downsampled)'),
-    candles: z.array(CandleOut),
+    candles: z.array(CandleOut).describe('The candles (encoding "rows"; empty with "columns")'),
+    columns: CandleColumns.optional(),
   }),
   annotations: { ...READ_ONLY, title: 'OHLCV candles' },
   async run(args, { deps }) {
@@ -80,7 +104,8 @@ export const getCandles = defineTool({
       : `${args.symbol} ${args.timeframe}: ${page.length} points${bucketMs === step ? '' : ` (${bucketMs / step} candles each)`} ${iso(first.timestamp)}..${iso(last.timestamp)}; `
         + `close ${first.close} -> ${last.close} (${first.close === 0 ? 'n/a' : `${(((last.close - first.close) / first.close) * 100).toFixed(2)}%`}); `
         + `${flagged} with quality flags, ${forming} forming${nextCursor === null ? '' : '; more available via nextCursor'}`;
-    return { summary, nextCursor, exchange: args.exchange, symbol: args.symbol, timeframe: args.timeframe, bucketMs, candles: page.map((c) => pickFields(c, fields)) };
+    const base = { summary, nextCursor, exchange: args.exchange, symbol: args.symbol, timeframe: args.timeframe, bucketMs };
+    return args.encoding === 'columns' ? { ...base, candles: [], columns: toColumns(page, fields) } : { ...base, candles: page.map((c) => pickFields(c, fields)) };
   },
 });
 

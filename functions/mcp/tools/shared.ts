@@ -8,7 +8,7 @@ export const ExchangeArg = Exchange.default('cccagg');
 export const SymbolArg = Symbol;
 export const TimeframeArg = Timeframe;
 
-export const RangeArg = z.object({
+export const RangeArg = z.strictObject({
   from: EpochMs.describe('Inclusive start, epoch ms (UTC)'),
   to: EpochMs.describe('Inclusive end, epoch ms (UTC)'),
 }).describe('Time range; at most 400 days');

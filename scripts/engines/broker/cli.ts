@@ -3,6 +3,7 @@
  * the embedded broker as a process; SIGINT/SIGTERM stop it cleanly (pending fsyncs finish, files closed).
  */
 import { parseArgs } from 'node:util';
+import { serveBrokerMetrics } from './metrics.ts';
 import { startBroker } from './server.ts';
 
 const { values } = parseArgs({
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '.data/broker' },
     'auto-create-topics': { type: 'boolean', default: false },
     'max-frame-bytes': { type: 'string' },
+    'metrics-port': { type: 'string' },
   },
 });
 
@@ -25,6 +27,10 @@ const broker = await startBroker({
   ...(values['advertised-host'] ? { advertisedHost: values['advertised-host'] } : {}),
 });
 console.log(`broker listening on ${broker.address}`);
+// Prometheus metrics (log bytes, consumer lag) on a port of their own, off unless asked for.
+const metricsServer = values['metrics-port'] === undefined ? undefined
+  : await serveBrokerMetrics(() => broker.stats(), Number(values['metrics-port']), values.host, Number(process.env.BROKER_CAPACITY_BYTES ?? 0) || undefined);
+if (metricsServer) console.log(`broker metrics on http://${values.host}:${metricsServer.port}/metrics`);
 // IPC: a parent (the benchmark) can ask for this process's CPU time.
 process.on('message', (msg) => {
   if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() });
@@ -36,7 +42,7 @@ const shutdown = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: stopping broker`);
-  broker.stop().then(() => process.exit(0), (error: unknown) => {
+  Promise.all([broker.stop(), metricsServer?.close()]).then(() => process.exit(0), (error: unknown) => {
     console.error(`stop failed: ${(error as Error).message}`);
     process.exit(1);
   });

@@ -12,6 +12,7 @@ import { GroupCoordinator } from './groups.ts';
 import { loadTopics, OffsetStore } from './store.ts';
 import { SyncBatcher } from './sync.ts';
 import { TopicCatalog } from './topics-state.ts';
+import { brokerStats, type BrokerStats } from './metrics.ts';
 
 export interface BrokerOptions {
   /** 0 picks a free port. */
@@ -39,6 +40,8 @@ export interface BrokerHandle {
   port: number;
   /** Runs retention and compaction now (tests call this instead of waiting for the timer). */
   runCleaner(now?: number): CleanerReport;
+  /** Log bytes and per-group consumer lag now (what the broker's metrics export). */
+  stats(): BrokerStats;
   stop(): Promise<void>;
 }
 
@@ -114,7 +117,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerHandle>
     core.offsets.close();
     log('stopped');
   })());
-  return { address: `${advertised}:${port}`, port, runCleaner, stop };
+  return { address: `${advertised}:${port}`, port, runCleaner, stats: () => brokerStats(core), stop };
 }
 
 interface Slot { done: boolean; chunks: Buffer[] | null }

@@ -11,9 +11,16 @@ export interface TimescaleOptions {
   dataDir: string;
   /**
    * PGlite has no background workers, so TimescaleDB policies (cagg refresh, compression, retention) never fire on
-   * their own. When > 0 the engine runs due jobs itself every `jobIntervalMs` (`CALL run_job(id)`), as the scheduler would.
+   * their own, and nothing autovacuums. When > 0 the engine runs due jobs itself every `jobIntervalMs`
+   * (`CALL run_job(id)`), as the scheduler would, and vacuums the churning tables, as autovacuum would.
    */
   jobIntervalMs?: number;
+  /**
+   * Tables VACUUMed every `vacuumEveryMs` (default 60 s) when jobs run. PGlite keeps no table statistics, so the engine
+   * cannot pick them by dead rows: default `['ohlcv_ingest']`, the staging table its trigger empties on every insert.
+   */
+  vacuumTables?: string[];
+  vacuumEveryMs?: number;
 }
 
 export interface TimescaleEngine {
@@ -35,11 +42,14 @@ export async function startTimescale(options: TimescaleOptions): Promise<Timesca
   const host = options.host ?? '127.0.0.1';
   const port = await server.listen(options.port ?? 0, host);
   const lastRun = new Map<number, number>();
+  const vacuum = { tables: options.vacuumTables ?? ['ohlcv_ingest'], everyMs: options.vacuumEveryMs ?? 60_000, lastAt: 0 };
   let running = false;
   const tick = async (): Promise<void> => {
     if (running) return;
     running = true;
-    await runDueJobs(server, lastRun).finally(() => { running = false; });
+    await runDueJobs(server, lastRun)
+      .then(() => vacuumChurningTables(server, vacuum))
+      .finally(() => { running = false; });
   };
   const timer = (options.jobIntervalMs ?? 0) > 0 ? setInterval(() => void tick(), options.jobIntervalMs) : undefined;
   let stopped = false;
@@ -71,5 +81,21 @@ async function runDueJobs(server: PgliteWireServer, lastRun: Map<number, number>
     if (now - (lastRun.get(id) ?? 0) < Number(every)) continue;
     lastRun.set(id, now);
     await server.exclusive(() => server.execute(simpleQuery(`CALL run_job(${Number(id)})`))).catch(() => undefined);
+  }
+}
+
+/** Stands in for autovacuum: VACUUMs the listed tables that exist, at most once per `everyMs`, between client units of work. */
+async function vacuumChurningTables(server: PgliteWireServer, vacuum: { tables: string[]; everyMs: number; lastAt: number }): Promise<void> {
+  const now = Date.now();
+  if (now - vacuum.lastAt < vacuum.everyMs) return;
+  vacuum.lastAt = now;
+  const existing = await server.exclusive(() => server.db.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND c.relname = ANY($1::text[]) AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+    [vacuum.tables],
+  )).catch(() => ({ rows: [] as Array<{ name: string }> }));
+  for (const { name } of existing.rows) {
+    await server.exclusive(() => server.execute(simpleQuery(`VACUUM ${name}`))).catch(() => undefined);
   }
 }
