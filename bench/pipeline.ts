@@ -95,23 +95,31 @@ export default async function main(): Promise<void> {
   const enginesEnv = { KAFKA_BROKERS: engines?.kafkaBrokers ?? '', TIMESCALE_URL: engines?.timescaleUrl ?? '', CLICKHOUSE_URL: engines?.clickhouseUrl ?? '' };
   const platform = await bootPlatform({ dataDir: join(dir, 'data'), port: 0, pipelines: engines ? [] : PIPELINES, ingest: false, env: { ...process.env, ...enginesEnv, CRYPTOCOMPARE_API_KEY: '' }, progress: (l) => console.error(l) });
   let pipelines: PipelinesWorker | undefined;
+  let sinkPipelines: PipelinesWorker | undefined;
   let functions: { url: string; stop(): Promise<void> } | undefined;
   let ingestUrl = platform.ingestUrl;
   if (engines !== undefined) {
     console.error('starting the functions and the pipelines in worker threads…');
     // Like bootPlatform's alerts function: rules from the file and from the alert_rules table.
-    process.env.TIMESCALE_URL = engines.timescaleUrl;
+    // BENCH_ALERT_RULES_TABLE=0 leaves the table out (rules from the file only), to see what that per-batch query costs.
+    if (process.env.BENCH_ALERT_RULES_TABLE !== '0') process.env.TIMESCALE_URL = engines.timescaleUrl;
     functions = await startFunctionsWorker();
     delete process.env.TIMESCALE_URL;
     const ingestAddress = `127.0.0.1:${await freePort()}`;
     ingestUrl = `http://${ingestAddress}/ingest`;
-    pipelines = await startPipelinesWorker(PIPELINES, {
+    const connectEnv = {
       ...process.env, KAFKA_BROKERS: engines.kafkaBrokers, TIMESCALE_DSN: engines.timescaleUrl, CLICKHOUSE_DSN: engines.clickhouseUrl,
-      INGEST_ADDRESS: ingestAddress, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}`, SYMBOLS: platform.symbols.join(','), EXCHANGE: platform.exchange,
+      INGEST_ADDRESS: ingestAddress, SYMBOLS: platform.symbols.join(','), EXCHANGE: platform.exchange,
       ...Object.fromEntries([...BATCH_FUNCTIONS, 'backfill'].map((n) => [`${n.toUpperCase()}_URL`, `${n === 'backfill' ? platform.url : functions?.url ?? platform.url}/fn/${n}/`])),
-    });
+    };
+    // The sinks get a runner thread of their own (BENCH_SINK_THREAD=0: one runner thread for every pipeline), so their
+    // large store writes never hold up the stages on the way to `alerts`.
+    const sinks = PIPELINES.filter((f) => f.startsWith('sink-'));
+    const split = process.env.BENCH_SINK_THREAD !== '0';
+    pipelines = await startPipelinesWorker(split ? PIPELINES.filter((f) => !sinks.includes(f)) : PIPELINES, { ...connectEnv, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}` });
+    if (split) sinkPipelines = await startPipelinesWorker(sinks, { ...connectEnv, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}` });
   }
-  const counts = async (): Promise<StageCounts> => pipelines?.counts() ?? countsOf(platform);
+  const counts = async (): Promise<StageCounts> => (pipelines ? { ...(await pipelines.counts()), ...(await sinkPipelines?.counts()) } : countsOf(platform));
   const sql = new pg.Client({ connectionString: platform.timescaleUrl });
   await sql.connect();
   const ch = createClient({ url: platform.clickhouseUrl });
@@ -267,7 +275,7 @@ export default async function main(): Promise<void> {
     await bConsumer.disconnect();
     base.sort((a, b) => a - b);
 
-    console.log(`pipeline bench (${SERIES} series, embedded engines${engines ? ': broker, PGlite, functions, Connect runner in worker threads' : ', one thread'}, local Connect runner)`);
+    console.log(`pipeline bench (${SERIES} series, embedded engines${engines ? `: broker, PGlite, functions, Connect runner in worker threads${sinkPipelines ? ' (sinks in a second runner thread)' : ''}` : ', one thread'}, local Connect runner)`);
     console.log(`  throughput into both stores : ${(total / seconds).toFixed(0)} candles/s (${total} candles in ${seconds.toFixed(1)} s: ingest -> validate -> sinks)`);
     // CPU time per candle is the figure that survives a busy machine (wall-clock rates do not).
     console.log(`    process CPU ${((cpu.user + cpu.system) / 1000 / total * 1000).toFixed(0)} ms per 1,000 candles (${((cpu.user + cpu.system) / 1e6 / seconds * 100).toFixed(0)}% of one core over the phase)`);
@@ -286,6 +294,7 @@ export default async function main(): Promise<void> {
     await sql.end();
     await ch.close();
     await pipelines?.stop();
+    await sinkPipelines?.stop();
     await functions?.stop();
     await platform.stop();
     await engines?.stop();

@@ -36,7 +36,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const { name, version } of missing) {
     const platform = platformOf(name);
     if (platform === null) throw new Error(`cannot tell the platform of ${name}`);
-    lock.packages[`node_modules/${name}`] = { version, ...platform, optional: true };
+    // Field order as npm writes it, so a later `npm install` leaves the lock byte-for-byte unchanged.
+    lock.packages[`node_modules/${name}`] = { version, cpu: platform.cpu, optional: true, os: platform.os };
   }
   const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
   await writeFile(LOCK, `${JSON.stringify({ ...lock, packages: sorted }, null, 2)}\n`);
