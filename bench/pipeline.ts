@@ -19,7 +19,8 @@ import type { OhlcvMessage } from '../schemas/ohlcv.ts';
 import type { AlertsMessage } from '../schemas/alerts.ts';
 import { BATCH_FUNCTIONS } from '../functions/lib/batch/names.ts';
 import { bootPlatform, freePort } from '../scripts/lib/platform.ts';
-import { startEngineWorkers, startFunctionsWorker, startPipelinesWorker, type EngineWorkers, type PipelinesWorker, type StageCounts } from '../scripts/lib/platform-workers.ts';
+import { stageCountsOf } from '../scripts/lib/stage-counts.ts';
+import { startEngineWorkers, startFunctionsWorker, startPipelinesWorker, threadCpuTimes, type EngineWorkers, type PipelinesWorker, type StageCounts } from '../scripts/lib/platform-workers.ts';
 
 const { Kafka, logLevel } = kafkajs;
 const CANDLES = Number(process.env.BENCH_CANDLES ?? 20_000);
@@ -50,31 +51,36 @@ type Platform = Awaited<ReturnType<typeof bootPlatform>>;
 
 /** The counters of pipelines run by bootPlatform in this thread. */
 function countsOf(platform: Platform): StageCounts {
-  const out: StageCounts = {};
   const registry = [...platform.streams.values()][0]?.metrics.registry;
-  if (registry === undefined) return out;
-  const received = registry.counter('input_received', 'Messages received by an input.').values();
-  const calls = registry.counter('processor_received', 'Messages entering a processor.').values().filter((v) => (v.labels.label ?? '').endsWith('_fn'));
-  for (const name of platform.streams.keys()) {
-    out[name] = {
-      received: received.filter((v) => v.labels.stream === name).reduce((a, v) => a + v.value, 0),
-      calls: Object.fromEntries(calls.filter((v) => v.labels.stream === name).map((v) => [v.labels.label ?? '', v.value])),
-    };
-  }
-  return out;
+  return registry === undefined ? {} : stageCountsOf(registry, platform.streams.keys());
 }
 
 /** Per stage: messages its input received, and function calls with their mean batch size (what `archive` sent per POST). */
-function stageLines(counts: StageCounts): string[] {
+function stageLines(counts: StageCounts, since: StageCounts = {}): string[] {
   return Object.entries(counts).map(([name, c]) => {
-    const calls = Object.entries(c.calls);
+    const before = since[name];
+    const calls = Object.entries(c.calls).map(([l, n]) => [l, n - (before?.calls[l] ?? 0)] as const);
     const first = calls[0]?.[1] ?? 0;
-    return `    ${name.padEnd(24)} ${String(c.received).padStart(7)} msgs in${calls.length > 0 ? `, ${calls.map(([l, n]) => `${l}: ${n} calls`).join(', ')} (${(c.received / Math.max(1, first)).toFixed(1)} msgs/call)` : ''}`;
+    const received = c.received - (before?.received ?? 0);
+    const times = Object.entries(c.timings).map(([l, t]) => {
+      const batches = t.batches - (before?.timings[l]?.batches ?? 0);
+      return `${l} ${((t.ms - (before?.timings[l]?.ms ?? 0)) / Math.max(1, batches)).toFixed(1)}`;
+    }).join(', ');
+    return `    ${name.padEnd(24)} ${String(received).padStart(7)} msgs in${calls.length > 0 ? `, ${calls.map(([l, n]) => `${l}: ${n} calls`).join(', ')} (${(received / Math.max(1, first)).toFixed(1)} msgs/call)` : ''}${times === '' ? '' : `; mean ms per batch: ${times}`}`;
   });
 }
 
 function lagOf(h: IntervalHistogram): string {
   return `event-loop delay p50 ${(h.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms`;
+}
+
+/** CPU ms per 1,000 candles of each thread between two threadCpuTimes() readings, busiest first. */
+function threadLine(before: Record<string, number>, after: Record<string, number>, candles: number): string {
+  return Object.entries(after)
+    .map(([what, ms]) => [what, ((ms - (before[what] ?? 0)) / candles) * 1000] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, ms]) => `${what} ${ms.toFixed(0)}`)
+    .join(', ');
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -94,32 +100,35 @@ export default async function main(): Promise<void> {
   }
   const enginesEnv = { KAFKA_BROKERS: engines?.kafkaBrokers ?? '', TIMESCALE_URL: engines?.timescaleUrl ?? '', CLICKHOUSE_URL: engines?.clickhouseUrl ?? '' };
   const platform = await bootPlatform({ dataDir: join(dir, 'data'), port: 0, pipelines: engines ? [] : PIPELINES, ingest: false, env: { ...process.env, ...enginesEnv, CRYPTOCOMPARE_API_KEY: '' }, progress: (l) => console.error(l) });
-  let pipelines: PipelinesWorker | undefined;
-  let sinkPipelines: PipelinesWorker | undefined;
-  let functions: { url: string; stop(): Promise<void> } | undefined;
+  let runners: PipelinesWorker[] = [];
+  let functions: Array<{ names: readonly string[]; url: string; stop(): Promise<void> }> = [];
   let ingestUrl = platform.ingestUrl;
   if (engines !== undefined) {
     console.error('starting the functions and the pipelines in worker threads…');
     // Like bootPlatform's alerts function: rules from the file and from the alert_rules table.
-    // BENCH_ALERT_RULES_TABLE=0 leaves the table out (rules from the file only), to see what that per-batch query costs.
+    // BENCH_ALERT_RULES_TABLE=0 leaves the table out (rules from the file only), to see what reading it costs.
     if (process.env.BENCH_ALERT_RULES_TABLE !== '0') process.env.TIMESCALE_URL = engines.timescaleUrl;
-    functions = await startFunctionsWorker();
+    // Each function in a worker thread of its own, as each is its own deployment in production (BENCH_FUNCTION_THREADS=one:
+    // one thread serving them all), so a cheap call (validate) never queues behind an expensive one (indicators).
+    const called = BATCH_FUNCTIONS.filter((n) => n !== 'signals'); // signals.yaml is not among the benched pipelines
+    const functionGroups = process.env.BENCH_FUNCTION_THREADS === 'one' ? [called] : called.map((n) => [n]);
+    functions = await Promise.all(functionGroups.map(async (names) => ({ names, ...(await startFunctionsWorker('127.0.0.1', names)) })));
     delete process.env.TIMESCALE_URL;
+    const functionUrl = (name: string): string => functions.find((f) => f.names.includes(name))?.url ?? platform.url;
     const ingestAddress = `127.0.0.1:${await freePort()}`;
     ingestUrl = `http://${ingestAddress}/ingest`;
     const connectEnv = {
       ...process.env, KAFKA_BROKERS: engines.kafkaBrokers, TIMESCALE_DSN: engines.timescaleUrl, CLICKHOUSE_DSN: engines.clickhouseUrl,
       INGEST_ADDRESS: ingestAddress, SYMBOLS: platform.symbols.join(','), EXCHANGE: platform.exchange,
-      ...Object.fromEntries([...BATCH_FUNCTIONS, 'backfill'].map((n) => [`${n.toUpperCase()}_URL`, `${n === 'backfill' ? platform.url : functions?.url ?? platform.url}/fn/${n}/`])),
+      ...Object.fromEntries([...BATCH_FUNCTIONS, 'backfill'].map((n) => [`${n.toUpperCase()}_URL`, `${functionUrl(n)}/fn/${n}/`])),
     };
-    // The sinks get a runner thread of their own (BENCH_SINK_THREAD=0: one runner thread for every pipeline), so their
-    // large store writes never hold up the stages on the way to `alerts`.
-    const sinks = PIPELINES.filter((f) => f.startsWith('sink-'));
-    const split = process.env.BENCH_SINK_THREAD !== '0';
-    pipelines = await startPipelinesWorker(split ? PIPELINES.filter((f) => !sinks.includes(f)) : PIPELINES, { ...connectEnv, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}` });
-    if (split) sinkPipelines = await startPipelinesWorker(sinks, { ...connectEnv, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}` });
+    // Every pipeline gets a runner thread of its own, as every Connect pipeline is its own process in production
+    // (BENCH_PIPELINE_THREADS=one: one runner thread for every pipeline), so the store writes of the sinks never hold
+    // up the stages on the way to `alerts`.
+    const groups = process.env.BENCH_PIPELINE_THREADS === 'one' ? [PIPELINES] : PIPELINES.map((f) => [f]);
+    runners = await Promise.all(groups.map(async (files) => startPipelinesWorker(files, { ...connectEnv, CONNECT_HTTP_ADDRESS: `127.0.0.1:${await freePort()}` })));
   }
-  const counts = async (): Promise<StageCounts> => (pipelines ? { ...(await pipelines.counts()), ...(await sinkPipelines?.counts()) } : countsOf(platform));
+  const counts = async (): Promise<StageCounts> => (runners.length > 0 ? Object.assign({}, ...(await Promise.all(runners.map((r) => r.counts())))) as StageCounts : countsOf(platform));
   const sql = new pg.Client({ connectionString: platform.timescaleUrl });
   await sql.connect();
   const ch = createClient({ url: platform.clickhouseUrl });
@@ -143,6 +152,7 @@ export default async function main(): Promise<void> {
     const lag1 = monitorEventLoopDelay({ resolution: 10 });
     lag1.enable();
     const cpu0 = process.cpuUsage();
+    const active0 = threadCpuTimes();
     const t0 = performance.now();
     let batch: OhlcvMessage[] = [];
     for (let n = 0; n < perSeries; n++) {
@@ -165,6 +175,7 @@ export default async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     lag1.disable();
     const cpu = process.cpuUsage(cpu0);
+    const active1 = threadCpuTimes();
     const throughputStages = stageLines(await counts());
 
     // The alerts stage may still be working through phase 1: phase 2 measures latency, not that backlog.
@@ -215,7 +226,9 @@ export default async function main(): Promise<void> {
     for (let n = perSeries; n < perSeries + latencyCandles; n++) for (let s = 0; s < SERIES; s++) all.push(candle(s, n, start, 0));
     const lag2 = monitorEventLoopDelay({ resolution: 10 });
     lag2.enable();
-    await pipelines?.loopDelay(); // resets the runner thread's histogram
+    await Promise.all(runners.map((r) => r.loopDelay())); // resets the runner threads' histograms
+    const counts2 = await counts();
+    const active2 = threadCpuTimes();
     const t1 = performance.now();
     const sends: Array<Promise<void>> = [];
     for (let i = 0, tick = 0; i < all.length; i += perTick, tick++) {
@@ -231,7 +244,10 @@ export default async function main(): Promise<void> {
     await Promise.all(sends);
     await allSeen;
     lag2.disable();
-    const runnerLag = await pipelines?.loopDelay();
+    const active3 = threadCpuTimes();
+    const latencyStages = stageLines(await counts(), counts2);
+    const runnerLags = await Promise.all(runners.map((r) => r.loopDelay()));
+    const runnerLag = runnerLags.length === 0 ? undefined : runnerLags.reduce((a, b) => (b.p99 > a.p99 ? b : a));
     if (profiler !== undefined) {
       const { profile } = await profiler.post('Profiler.stop');
       await writeFile(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
@@ -275,14 +291,18 @@ export default async function main(): Promise<void> {
     await bConsumer.disconnect();
     base.sort((a, b) => a - b);
 
-    console.log(`pipeline bench (${SERIES} series, embedded engines${engines ? `: broker, PGlite, functions, Connect runner in worker threads${sinkPipelines ? ' (sinks in a second runner thread)' : ''}` : ', one thread'}, local Connect runner)`);
+    console.log(`pipeline bench (${SERIES} series, embedded engines${engines ? `: broker, PGlite, functions and ${runners.length === 1 ? 'one Connect runner thread for every pipeline' : 'a Connect runner thread per pipeline'} in worker threads` : ', one thread'}, local Connect runner)`);
     console.log(`  throughput into both stores : ${(total / seconds).toFixed(0)} candles/s (${total} candles in ${seconds.toFixed(1)} s: ingest -> validate -> sinks)`);
     // CPU time per candle is the figure that survives a busy machine (wall-clock rates do not).
     console.log(`    process CPU ${((cpu.user + cpu.system) / 1000 / total * 1000).toFixed(0)} ms per 1,000 candles (${((cpu.user + cpu.system) / 1e6 / seconds * 100).toFixed(0)}% of one core over the phase)`);
+    console.log(`    CPU ms per 1,000 candles by thread: ${threadLine(active0, active1, total)}`);
     console.log(`    ${lagOf(lag1)}; per stage (cumulative after phase 1):`);
     for (const l of throughputStages) console.log(l);
     console.log(`  candle -> alert at ${RATE}/s    : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (${latencies.length} alerts; ingest -> validate -> enrich -> indicators -> alerts)`);
-    if (runnerLag !== undefined) console.log(`    Connect runner thread event-loop delay p50 ${runnerLag.p50.toFixed(1)} ms, p99 ${runnerLag.p99.toFixed(1)} ms, max ${runnerLag.max.toFixed(0)} ms`);
+    console.log(`    CPU ms per 1,000 candles by thread: ${threadLine(active2, active3, all.length)}`);
+    console.log('    per stage during this phase:');
+    for (const l of latencyStages) console.log(l);
+    if (runnerLag !== undefined) console.log(`    busiest Connect runner thread event-loop delay p50 ${runnerLag.p50.toFixed(1)} ms, p99 ${runnerLag.p99.toFixed(1)} ms, max ${runnerLag.max.toFixed(0)} ms`);
     const hopLine = [...hops, ['alerts', alertStamps] as const].map(([t, v]) => {
       const sorted = [...v].sort((a, b) => a - b);
       return `${t} p50 ${percentile(sorted, 50).toFixed(0)} / p99 ${percentile(sorted, 99).toFixed(0)} ms`;
@@ -293,9 +313,8 @@ export default async function main(): Promise<void> {
   } finally {
     await sql.end();
     await ch.close();
-    await pipelines?.stop();
-    await sinkPipelines?.stop();
-    await functions?.stop();
+    for (const r of runners) await r.stop();
+    for (const f of functions) await f.stop();
     await platform.stop();
     await engines?.stop();
     console.error('engines stopped');

@@ -3,14 +3,17 @@ import type { AlertRule } from '../../schemas/alert-rule.ts';
 import type { AlertEvent } from '../../schemas/alerts.ts';
 import { candleKey, OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { createOneToManyApp, type BatchAppOptions } from '../lib/batch/index.ts';
-import { barsBefore, keptBarOf, seriesStateKey, upsertBar, withState, type KeptBar, type StateStore } from '../lib/state/index.ts';
-import { evaluate, historyNeeded } from './conditions.ts';
+import { barsBefore, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
+import { evaluate, historyNeeded, indicatorKeysOf } from './conditions.ts';
 import { canonicalJson, fnv1a } from './ids.ts';
 import { PATTERN_WINDOW } from './pattern-window.ts';
 import type { RuleSource } from './rule-source.ts';
 
 export interface AlertsConfig {
-  /** Throttle keys remembered per series (replay protection for once_per_bar/interval); `once` keys are never dropped. */
+  /**
+   * Most throttle keys remembered per series (replay protection for once_per_bar/interval); a key is dropped sooner,
+   * once the candles it could repeat on are older than the kept bars. `once` keys are never dropped.
+   */
   firedKeys: number;
   stateTtlMs?: number;
 }
@@ -21,11 +24,19 @@ export interface AlertsDeps extends BatchAppOptions {
   config?: Partial<AlertsConfig>;
 }
 
-/** Per series: recent closed bars, the throttle keys of fired alerts, and the spent `once` rules. */
+/**
+ * Per series: recent closed bars (with only the indicator outputs the series' rules read), the throttle keys of fired
+ * alerts with the candle time up to which each matters, and the spent `once` rules. `fired` was a plain list before.
+ */
 interface AlertsState {
   bars: KeptBar[];
-  fired: string[];
+  fired: FiredKeys | string[];
   spent: string[];
+}
+
+/** The moment after which a throttle key can no longer repeat: its bar, or the end of its interval. */
+function firedUntil(rule: AlertRule, c: OhlcvMessage): number {
+  return rule.trigger.mode === 'once_per_interval' ? (Math.floor(c.timestamp / rule.trigger.intervalMs) + 1) * rule.trigger.intervalMs - 1 : c.timestamp;
 }
 
 function appliesTo(rule: AlertRule, c: OhlcvMessage, now: number): boolean {
@@ -63,26 +74,27 @@ export function createAlertsApp(deps: AlertsDeps): Hono {
         candles.map((c) => {
           const key = seriesStateKey('alerts', c);
           const state = view.get(key) ?? { bars: [], fired: [], spent: [] };
-          const current = keptBarOf(c);
+          // Too old to judge: its history is gone, and whatever it fired before may no longer be remembered.
+          if (c.timestamp < judgingHorizon(state.bars, keep)) return [];
+          const series = rules.filter((r) => r.symbol === c.symbol && r.timeframe === c.timeframe);
+          const current = keptBarOf(c, new Set(series.flatMap((r) => indicatorKeysOf(r.condition))));
           const history = barsBefore(state.bars, c.timestamp);
-          const fired = new Set(state.fired);
+          const fired = firedKeysOf(state.fired, c.timestamp);
           const spent = new Set(state.spent);
           const events: AlertEvent[] = [];
-          for (const rule of rules) {
+          for (const rule of series) {
             if (!appliesTo(rule, c, ctx.now)) continue;
             const evaluation = evaluate(rule.condition, current, history);
             if (!evaluation.met) continue;
             const tag = fnv1a(canonicalJson(rule.condition));
             const throttle = throttleKey(rule, tag, c);
             if (fired.has(throttle) || spent.has(throttle)) continue;
-            (rule.trigger.mode === 'once' ? spent : fired).add(throttle);
+            if (rule.trigger.mode === 'once') spent.add(throttle);
+            else fired.set(throttle, firedUntil(rule, c));
             events.push(alertEvent(rule, c, tag, evaluation.description, evaluation.evidence, ctx.now));
           }
-          const next: AlertsState = {
-            bars: c.state === 'forming' ? state.bars : upsertBar(state.bars, current, keep),
-            fired: [...fired].slice(-config.firedKeys),
-            spent: [...spent],
-          };
+          const bars = c.state === 'forming' ? state.bars : upsertBar(state.bars, current, keep);
+          const next: AlertsState = { bars, fired: firedKeysToKeep(fired, judgingHorizon(bars, keep), config.firedKeys), spent: [...spent] };
           if (events.length > 0 || c.state !== 'forming') view.set(key, next);
           return events;
         }), ttl);

@@ -26,6 +26,15 @@ export function historyNeeded(condition: AlertCondition): number {
   return 1;
 }
 
+/** The `indicator.output` keys a condition reads, from the current bar or the bars before it. */
+export function indicatorKeysOf(condition: AlertCondition): string[] {
+  if (condition.type === 'indicator_threshold') return [`${condition.series.indicator}.${condition.series.output}`];
+  if (condition.type !== 'indicator_cross') return [];
+  const keys = [`${condition.series.indicator}.${condition.series.output}`];
+  if (condition.other !== undefined) keys.push(`${condition.other.indicator}.${condition.other.output}`);
+  return keys;
+}
+
 /** Evaluates one condition on `current` given the closed bars before it (oldest first). */
 export function evaluate(condition: AlertCondition, current: KeptBar, history: readonly KeptBar[]): Evaluation {
   const previous = history.at(-1);

@@ -12,6 +12,8 @@ export interface DashboardDeps {
   /** Live events (candles, alerts, signals, system events); the Node side feeds it from Kafka. */
   subscribe: Subscribe;
   health: () => Promise<HealthSnapshot>;
+  /** Recent alert, signal and system events (oldest first) a page shows on load; none when absent. */
+  recentAlerts?: () => Promise<readonly DashboardEvent[]>;
   /** The chart library's standalone build (lightweight-charts), read by the host from its package. */
   chartLibrary: () => Promise<string>;
   exchange: string;
@@ -53,6 +55,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
   });
 
   app.get('/api/health', async (c) => c.json(await deps.health()));
+  app.get('/api/alerts', async (c) => c.json({ events: (await deps.recentAlerts?.()) ?? [] }));
 
   app.get('/events', (c) => {
     const symbols = c.req.query('symbols')?.split(',').filter(Boolean);

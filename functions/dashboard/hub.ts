@@ -23,11 +23,43 @@ function matches(filter: EventFilter, event: DashboardEvent): boolean {
   return true;
 }
 
-/** An in-process fan-out: adapters publish (Kafka consumer, WS client), the dashboard subscribes per SSE client. */
-export function createEventHub(): { publish(event: DashboardEvent): void; subscribe: Subscribe } {
+const FEED_TYPES: ReadonlySet<DashboardEventType> = new Set(['alert', 'signal', 'system']);
+
+function emittedAt(e: DashboardEvent): number {
+  const v = (e.data as { emittedAt?: unknown } | null)?.emittedAt;
+  return typeof v === 'number' ? v : 0;
+}
+
+export interface EventHub {
+  publish(event: DashboardEvent): void;
+  subscribe: Subscribe;
+  /** The newest alert, signal and system events published (oldest first), so a page that opens late still sees them. */
+  recent(): DashboardEvent[];
+}
+
+/**
+ * An in-process fan-out: adapters publish (Kafka consumer, WS client), the dashboard subscribes per SSE client. It
+ * also keeps the newest `keepRecent` feed events (by emittedAt, once per event id) for pages opened later.
+ */
+export function createEventHub(opts: { keepRecent?: number } = {}): EventHub {
+  const keep = opts.keepRecent ?? 200;
   const subscribers = new Set<{ filter: EventFilter; onEvent: (e: DashboardEvent) => void }>();
+  const recent: DashboardEvent[] = [];
+  const ids = new Set<string>();
+  const remember = (event: DashboardEvent): void => {
+    const id = (event.data as { id?: unknown } | null)?.id;
+    if (keep <= 0 || !FEED_TYPES.has(event.type) || typeof id !== 'string' || ids.has(id)) return;
+    // Replayed history and live events interleave: insert in emittedAt order, then drop the oldest beyond the bound.
+    const at = emittedAt(event);
+    let i = recent.length;
+    while (i > 0 && emittedAt(recent[i - 1]!) > at) i--;
+    recent.splice(i, 0, event);
+    ids.add(id);
+    while (recent.length > keep) ids.delete((recent.shift()!.data as { id: string }).id);
+  };
   return {
     publish(event) {
+      remember(event);
       for (const s of subscribers) if (matches(s.filter, event)) s.onEvent(event);
     },
     subscribe(filter, onEvent) {
@@ -35,5 +67,6 @@ export function createEventHub(): { publish(event: DashboardEvent): void; subscr
       subscribers.add(s);
       return () => subscribers.delete(s);
     },
+    recent: () => [...recent],
   };
 }

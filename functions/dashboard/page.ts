@@ -6,6 +6,7 @@ export const INDEX_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Market data dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 <script src="/vendor/lightweight-charts.js"></script>
 <script type="module" src="/app.js"></script>
@@ -23,8 +24,8 @@ export const INDEX_HTML = `<!doctype html>
 <main>
   <section id="chart-panel"><div id="chart"></div><div id="chart-info"></div></section>
   <aside>
-    <section><h2>Pipeline health</h2><div id="health"></div></section>
-    <section><h2>Alerts</h2><ol id="alerts"></ol></section>
+    <section id="alerts-panel"><h2>Alerts</h2><ol id="alerts"></ol></section>
+    <section id="health-panel"><h2>Pipeline health</h2><div id="health"><p class="pending">loading…</p></div></section>
   </aside>
 </main>
 </body>
@@ -39,13 +40,19 @@ button.tf { background: #1b2330; color: inherit; border: 1px solid #2e3a4c; padd
 button.tf[aria-pressed="true"] { background: #2962ff; border-color: #2962ff; }
 main { display: grid; grid-template-columns: 1fr 360px; height: calc(100vh - 48px); }
 #chart-panel { position: relative; } #chart { position: absolute; inset: 0 0 24px 0; } #chart-info { position: absolute; bottom: 0; left: 8px; color: #8a98a8; }
-aside { overflow: auto; border-left: 1px solid #263040; padding: 0 10px; }
+aside { display: flex; flex-direction: column; min-height: 0; border-left: 1px solid #263040; padding: 0 10px; }
+/* The alert feed stays in view above the health panel; each scrolls on its own. */
+#alerts-panel { flex: 0 1 auto; max-height: 38%; overflow: auto; border-bottom: 1px solid #263040; } #health-panel { flex: 1 1 auto; min-height: 0; overflow: auto; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 6px; } td { padding: 1px 4px; border-bottom: 1px solid #1d2633; } td.v { text-align: right; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: #8a98a8; padding-top: 4px; }
 #alerts { list-style: none; padding: 0; margin: 0; } #alerts li { padding: 4px 6px; margin-bottom: 4px; border-left: 3px solid #2962ff; background: #151c26; }
 #alerts li.system { border-left-color: #ff9800; } #alerts li.system.critical { border-left-color: #f23645; } #alerts li.system.resolved { border-left-color: #089981; opacity: .8; }
 #alerts li.signal { border-left-color: #ab47bc; } #alerts small { color: #8a98a8; display: block; }
 #status.live { color: #089981; }
+td.pending, p.pending { color: #c9a227; font-style: italic; } td.none { color: #8a98a8; }
+#alerts:empty:not([data-loaded])::before { content: 'loading recent alerts…'; color: #c9a227; font-style: italic; }
+#alerts[data-loaded="true"]:empty::before { content: 'No alerts in the recent history.'; color: #8a98a8; }
+#alerts[data-loaded="failed"]:empty::before { content: 'Recent alerts could not be loaded; new ones appear as they fire.'; color: #f23645; }
 `;
 
 export const APP_JS = `
@@ -168,32 +175,70 @@ function renderMarkers() {
   markers.setMarkers(shown);
 }
 
-function addAlert(e) {
+/** Newest first by emission time, once per id: replayed history and live events may arrive in either order. */
+function addAlert(e, batch) {
+  if (document.querySelector('#alerts li[data-id="' + CSS.escape(e.id) + '"]')) return;
+  const emitted = e.emittedAt || e.at;
   const li = document.createElement('li');
   li.className = e.kind + (e.kind === 'system' ? ' ' + e.status + ' ' + e.severity : '');
   li.dataset.id = e.id;
-  const when = new Date(e.emittedAt || e.at).toISOString().slice(11, 19);
+  li.dataset.emitted = String(emitted);
   li.innerHTML = '<b></b><small></small>';
   li.querySelector('b').textContent = (e.kind === 'system' ? '[' + e.check + ' ' + e.status + '] ' : '') + e.title;
-  li.querySelector('small').textContent = when + ' · ' + (e.subject || e.symbol || '') + ' · ' + e.message;
-  if (document.querySelector('#alerts li[data-id="' + CSS.escape(e.id) + '"]')) return;
-  $('alerts').prepend(li);
+  li.querySelector('small').textContent = new Date(emitted).toISOString().slice(11, 19) + ' · ' + (e.subject || e.symbol || '') + ' · ' + e.message;
+  let before = null;
+  for (const other of $('alerts').children) if (Number(other.dataset.emitted) <= emitted) { before = other; break; }
+  $('alerts').insertBefore(li, before);
   while ($('alerts').children.length > 200) $('alerts').lastChild.remove();
-  if (e.kind !== 'system' && e.symbol) { state.markers.push(e); renderMarkers(); }
+  if (e.kind !== 'system' && e.symbol) {
+    state.markers.push(e);
+    if (state.markers.length > 500) state.markers.splice(0, state.markers.length - 500);
+    if (!batch) renderMarkers();
+  }
+}
+
+/** The recent alerts the server kept (oldest first): a page opened now shows what fired before it. */
+async function loadRecentAlerts() {
+  try {
+    const body = await (await fetch('/api/alerts')).json();
+    for (const ev of body.events || []) addAlert(ev.data, true);
+    renderMarkers();
+    $('alerts').dataset.loaded = 'true';
+  } catch {
+    $('alerts').dataset.loaded = 'failed';
+  }
 }
 
 function fmt(v) { return typeof v !== 'number' ? String(v) : Math.abs(v) >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : Math.abs(v) >= 1000 ? Math.round(v).toString() : v.toFixed(v % 1 === 0 ? 0 : 3); }
 
+const HEALTH_TITLES = { candleRate: 'Candles/min per stage', ingestRate: 'Source messages/s', latencyP99Seconds: 'Latency p99 per stage (s)',
+  consumerLag: 'Consumer lag per stage/topic (messages)', storeWrites: 'Store writes (records/min)', deadLetters: 'Dead letters (stage/reason)',
+  errors: 'Errors (component/code)', firing: 'Firing checks', freshnessSeconds: 'Freshness behind (s)', storageBytes: 'Storage (bytes)',
+  quotaRemaining: 'CryptoCompare quota left' };
+const RATE_SECTIONS = ['candleRate', 'ingestRate', 'latencyP99Seconds', 'storeWrites'];
+
+/** Each section is in one state (data-state): ok (numbers), none (nothing to report: 0) or waiting (why no value yet). */
 function renderHealth(h) {
-  const titles = { ingestRate: 'Ingestion (msg/s)', latencyP99Seconds: 'Latency p99 (s)', errors: 'Errors', deadLetters: 'Dead letters (stage/reason)',
-    consumerLag: 'Consumer lag', freshnessSeconds: 'Freshness behind (s)', gaps: 'Gaps', storageBytes: 'Storage (bytes)', quotaRemaining: 'CryptoCompare quota left' };
   const root = $('health'); root.textContent = '';
-  for (const key of Object.keys(titles)) {
+  root.dataset.at = String(h.at);
+  const waiting = h.waiting || {};
+  for (const key of Object.keys(HEALTH_TITLES)) {
     const t = document.createElement('table'); t.dataset.section = key;
-    const cap = document.createElement('caption'); cap.textContent = titles[key]; t.append(cap);
+    const cap = document.createElement('caption');
+    cap.textContent = HEALTH_TITLES[key] + (RATE_SECTIONS.includes(key) && h.windowSeconds > 0 ? ' · last ' + Math.round(h.windowSeconds) + ' s' : '');
+    t.append(cap);
     const rows = Object.entries(h[key] || {});
-    if (rows.length === 0) rows.push(['—', '']);
-    for (const [k, v] of rows) { const tr = t.insertRow(); tr.insertCell().textContent = k; const td = tr.insertCell(); td.className = 'v'; td.textContent = v === '' ? '' : fmt(v); }
+    if (waiting[key]) {
+      t.dataset.state = 'waiting';
+      const td = t.insertRow().insertCell(); td.colSpan = 2; td.className = 'pending'; td.textContent = waiting[key];
+    } else if (rows.length === 0) {
+      t.dataset.state = 'none';
+      const tr = t.insertRow(); const k = tr.insertCell(); k.className = 'none'; k.textContent = 'none';
+      const v = tr.insertCell(); v.className = 'v'; v.textContent = '0';
+    } else {
+      t.dataset.state = 'ok';
+      for (const [k, v] of rows) { const tr = t.insertRow(); tr.insertCell().textContent = k; const td = tr.insertCell(); td.className = 'v'; td.textContent = fmt(v); }
+    }
     root.append(t);
   }
 }
@@ -217,7 +262,8 @@ async function main() {
   setTimeframe('1m');
   fetch('/api/health').then((r) => r.json()).then(renderHealth, () => {});
   const es = new EventSource('/events');
-  es.onopen = () => { $('status').textContent = 'live'; $('status').className = 'live'; };
+  // Recent alerts once the stream is subscribed (and again after a reconnect), so none emitted in between is missed.
+  es.onopen = () => { $('status').textContent = 'live'; $('status').className = 'live'; void loadRecentAlerts(); };
   es.onerror = () => { $('status').textContent = 'reconnecting…'; $('status').className = ''; };
   es.addEventListener('candle', (m) => applyCandle(JSON.parse(m.data)));
   for (const t of ['alert', 'signal', 'system']) es.addEventListener(t, (m) => addAlert(JSON.parse(m.data)));

@@ -8,17 +8,17 @@ import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { McpHttpHandler, McpRequestContext } from '@modelcontextprotocol/server';
 import type { McpDeps } from './deps.ts';
 import { registerSnapshotResources, startSnapshotWatcher } from './resources.ts';
+import { AppError } from '../lib/errors.ts';
 import { toolError, toolResult } from './result.ts';
 import { auditToolCall } from './security/audit.ts';
 import type { AuditSlot } from './security/audit.ts';
+import { createAuditBuffer } from './security/audit-buffer.ts';
 import { guardMcpRequest, rpcError } from './security/guard.ts';
 import { createCachedKeyVerifier } from './security/key-cache.ts';
 import { TOOLS, TOOL_SCOPES } from './tools/index.ts';
 import { preparedInput, preparedOutput } from './tool-schemas.ts';
 
 export const SERVER_INFO = { name: 'agent-market-data', version: '0.1.0' } as const;
-/** How long audit writes wait after an answer (they are batched into one timer turn). */
-const AUDIT_DELAY_MS = 10;
 
 /** Built once per process: the per-request servers share the schemas and their JSON Schema conversions. */
 const PREPARED = TOOLS.map((tool) => ({ tool, input: preparedInput(tool.input), output: preparedOutput(tool.output) }));
@@ -58,7 +58,12 @@ function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
       annotations: tool.annotations,
     }, async (args: unknown, extra) => {
       try {
-        const result = toolResult(await tool.run(args as never, { keyId, signal: extra.mcpReq.signal, deps }));
+        // Validated here rather than by the SDK, so a result outside the schema is recorded as the error it is.
+        const checked = tool.output.safeParse(await tool.run(args as never, { keyId, signal: extra.mcpReq.signal, deps }));
+        if (!checked.success) {
+          throw new AppError('OUTPUT_INVALID', `${tool.name} produced a result outside its output schema: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+        }
+        const result = toolResult(checked.data);
         if (slot !== undefined) slot.outcome = 'ok';
         return result;
       } catch (error) {
@@ -75,7 +80,7 @@ function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
 export interface McpService {
   app: Hono;
   handler: McpHttpHandler;
-  /** Starts the queued audit writes now and resolves when every audit write has finished. */
+  /** Writes the queued audit records now; resolves when they are stored (rejects if the audit store refuses them). */
   flushAudits(): Promise<void>;
   close(): Promise<void>;
 }
@@ -86,46 +91,16 @@ export function createMcpService(deps: McpDeps): McpService {
     maxRequestBodySize: deps.config.maxBodyBytes,
     onerror: deps.onInternalError,
   });
-  const pending = new Set<Promise<void>>();
-  const track = (p: Promise<void>): void => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
-  // Audit jobs start after the answer has gone out: queued here, started by a short timer or by flushAudits/close,
-  // one after another so audit rows keep the order of the calls.
-  const queued: { job: () => Promise<void>; ordered: boolean }[] = [];
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  const drain = (): void => {
-    clearTimeout(drainTimer);
-    drainTimer = undefined;
-    for (const { job, ordered } of queued.splice(0)) {
-      if (!ordered) {
-        track(job());
-        continue;
-      }
-      chain = chain.then(job);
-      track(chain);
-    }
-  };
-  const later = (job: () => Promise<void>, ordered = true): void => {
-    queued.push({ job, ordered });
-    drainTimer ??= setTimeout(drain, AUDIT_DELAY_MS);
-  };
-  const settle = async (): Promise<void> => {
-    drain();
-    while (pending.size > 0) {
-      await Promise.all([...pending]);
-      drain();
-    }
-  };
+  const audits = createAuditBuffer(deps.audit, {
+    flushMs: deps.config.auditFlushMs, batchSize: deps.config.auditBatchSize, maxBacklog: deps.config.auditMaxBacklog, onError: deps.onInternalError,
+  });
   const keys = createCachedKeyVerifier(deps.keys, { ttlMs: deps.config.keyCacheMs, now: deps.now });
   const stopWatcher = deps.config.snapshotPollMs > 0 ? startSnapshotWatcher(deps, (uri) => handler.notify.resourceUpdated(uri)) : () => undefined;
 
   const app = new Hono();
   app.all('/mcp', async (c) => {
     const started = deps.now();
-    const guarded = await guardMcpRequest(c.req.raw, deps, TOOL_SCOPES, keys);
+    const guarded = await guardMcpRequest(c.req.raw, deps, TOOL_SCOPES, keys, audits);
     if (guarded instanceof Response) return guarded;
     try {
       // The tool handler reports its outcome here, so the audit does not have to parse the (large) answer.
@@ -133,7 +108,7 @@ export function createMcpService(deps: McpDeps): McpService {
       const toolName = guarded.toolCall?.name;
       const authInfo = { ...guarded.authInfo, extra: { ...guarded.authInfo.extra, auditSlot: slot, ...(toolName === undefined ? {} : { toolName }) } };
       const response = await handler.fetch(c.req.raw, { authInfo, parsedBody: guarded.parsedBody });
-      return guarded.toolCall === null ? response : await auditToolCall(deps, guarded.key.id, guarded.toolCall, started, response, later, slot);
+      return guarded.toolCall === null ? response : await auditToolCall(deps, audits, guarded.key.id, guarded.toolCall, started, response, slot);
     } catch (error) {
       deps.onInternalError(error);
       return rpcError(500, 'INTERNAL', 'The server failed to answer; retry later.');
@@ -148,12 +123,12 @@ export function createMcpService(deps: McpDeps): McpService {
   return {
     app,
     handler,
-    flushAudits: settle,
+    flushAudits: () => audits.flush(),
     close: async () => {
       stopWatcher();
       keys.close();
       await handler.close();
-      await settle();
+      await audits.close();
     },
   };
 }

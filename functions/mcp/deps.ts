@@ -23,6 +23,12 @@ export interface McpConfig {
    * (`npm run keys -- revoke` code path, forgetApiKey) applies at once.
    */
   keyCacheMs: number;
+  /** Longest an audit record waits in memory before its batch is written (records are written after the answer). */
+  auditFlushMs: number;
+  /** Audit records written per statement; a full batch is written at once. */
+  auditBatchSize: number;
+  /** Unwritten audit records at which tool calls are refused (503 AUDIT_BACKLOG) until the audit store catches up. */
+  auditMaxBacklog: number;
 }
 
 export interface McpDeps {
@@ -50,4 +56,7 @@ export const DEFAULT_CONFIG: McpConfig = {
   defaultExchange: 'cccagg',
   eventsPollMs: 250,
   keyCacheMs: 5_000,
+  auditFlushMs: 250,
+  auditBatchSize: 200,
+  auditMaxBacklog: 10_000,
 };

@@ -119,7 +119,8 @@ export interface KeyStorePort {
 export interface AuditEntry { at: number; keyId: string | null; tool: string; argsDigest: string; outcome: string; latencyMs: number }
 
 export interface AuditLogPort {
-  record(entry: AuditEntry): Promise<void>;
+  /** Writes the entries in their order as one statement: all land or none (the caller retries the whole batch). */
+  recordBatch(entries: readonly AuditEntry[]): Promise<void>;
 }
 
 export interface RateLimiterPort {

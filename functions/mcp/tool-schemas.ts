@@ -5,8 +5,8 @@
  *
  * - JSON Schema conversions are memoised per (schema, io, target).
  * - Inputs are validated with zod as before (they are small, and strict: unknown keys are refused).
- * - Outputs are not re-validated on the server: every handler returns `z.infer` of its output schema (type-checked),
- *   and both client SDKs validate structuredContent against the advertised outputSchema (the test suites run both).
+ * - Outputs are validated with zod by the tool handler in app.ts (so a result outside its schema is answered and
+ *   audited as an error), not a second time by the SDK.
  */
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
@@ -42,7 +42,7 @@ export function preparedInput(schema: z.ZodType): StandardSchemaWithJSON {
   return prepare(schema, true);
 }
 
-/** Trusted output schema (no server-side re-validation) with memoised JSON Schema. */
+/** Output schema for the SDK: advertised (memoised JSON Schema), not validated again (app.ts already did). */
 export function preparedOutput(schema: z.ZodType): StandardSchemaWithJSON {
   return prepare(schema, false);
 }

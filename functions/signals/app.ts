@@ -3,7 +3,7 @@ import type { SignalEvent } from '../../schemas/alerts.ts';
 import { candleKey, OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { PATTERN_WINDOW } from '../alerts/pattern-window.ts';
 import { createOneToManyApp, type BatchAppOptions } from '../lib/batch/index.ts';
-import { barsBefore, keptBarOf, seriesStateKey, upsertBar, withState, type KeptBar, type StateStore } from '../lib/state/index.ts';
+import { barsBefore, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
 import { DEFAULT_SIGNALS_CONFIG, type SignalsConfig } from './config.ts';
 import { detectSignals, type Detected } from './detectors.ts';
 
@@ -12,10 +12,14 @@ export interface SignalsDeps extends BatchAppOptions {
   config?: Partial<SignalsConfig>;
 }
 
+/** Per series: recent closed bars and the ids of signals fired, each until its candle is too old to judge (a list before). */
 interface SignalsState {
   bars: KeptBar[];
-  fired: string[];
+  fired: FiredKeys | string[];
 }
+
+/** Closed bars kept per series: what the detectors look back over. */
+const KEEP = PATTERN_WINDOW + 6;
 
 /** signals: candles with indicators in, 0..N SignalEvents per closed candle out (forming candles never signal: no repainting). */
 export function createSignalsApp(deps: SignalsDeps): Hono {
@@ -32,13 +36,16 @@ export function createSignalsApp(deps: SignalsDeps): Hono {
           if (c.state === 'forming') return [];
           const key = seriesStateKey('signals', c);
           const state = view.get(key) ?? { bars: [], fired: [] };
+          // Too old to judge: its history is gone, and what it signalled before may no longer be remembered.
+          if (c.timestamp < judgingHorizon(state.bars, KEEP)) return [];
           const current = keptBarOf(c);
-          const fired = new Set(state.fired);
+          const fired = firedKeysOf(state.fired, c.timestamp);
           const events = detectSignals(current, barsBefore(state.bars, c.timestamp), config)
             .map((d) => signalEvent(d, c, ctx.now))
             .filter((e) => !fired.has(e.id));
-          for (const e of events) fired.add(e.id);
-          view.set(key, { bars: upsertBar(state.bars, current, PATTERN_WINDOW + 6), fired: [...fired].slice(-config.firedKeys) });
+          for (const e of events) fired.set(e.id, c.timestamp);
+          const bars = upsertBar(state.bars, current, KEEP);
+          view.set(key, { bars, fired: firedKeysToKeep(fired, judgingHorizon(bars, KEEP), config.firedKeys) });
           return events;
         }), ttl),
   });

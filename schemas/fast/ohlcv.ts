@@ -1,12 +1,12 @@
 import { EXCHANGE_PATTERN, SYMBOL_PATTERN, TIMEFRAMES } from '../common.ts';
-import { CandleSource, CandleState, ConversionType, OhlcvMessage, QualityFlag, Transport } from '../ohlcv.ts';
+import { CandleSource, CandleState, ConversionType, IndicatorProvenance, IndicatorValue, OhlcvMessage, QualityFlag, Transport } from '../ohlcv.ts';
 import { checkWithZod, type CheckResult } from './result.ts';
 
 /**
  * The fast path of the OhlcvMessage contract. zod costs several times a JSON parse per candle, which dominated the
  * storage writer, the batch functions and CryptoCompare normalisation; this hand-written predicate accepts exactly
  * what zod accepts (test/schemas/ohlcv-fast.test.ts proves it on thousands of generated inputs) and answers `false`
- * whenever it is not sure (unknown keys, `indicators`): then zod decides and reports its own issues, so error
+ * whenever it is not sure (unknown keys, a `__proto__` key in a record): then zod decides and reports its own issues, so error
  * messages are zod's, word for word. The enum sets are read from the zod schema, so they cannot drift from it.
  */
 
@@ -17,11 +17,13 @@ const TRANSPORTS: ReadonlySet<string> = new Set(Transport.options);
 const CONVERSIONS: ReadonlySet<string> = new Set(ConversionType.options);
 const FLAGS: ReadonlySet<string> = new Set(QualityFlag.options);
 const LEVELS: ReadonlySet<string> = new Set(OhlcvMessage.shape.quality.shape.level.options);
-/** Keys the fast path judges; `indicators` (a record of nested provenance) is left to zod. */
-const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(OhlcvMessage.shape).filter((k) => k !== 'indicators'));
+const KNOWN_KEYS: ReadonlySet<string> = new Set(Object.keys(OhlcvMessage.shape));
 const CONVERSION_KEYS: ReadonlySet<string> = new Set(Object.keys(OhlcvMessage.shape.conversion.shape));
 const QUALITY_KEYS: ReadonlySet<string> = new Set(Object.keys(OhlcvMessage.shape.quality.shape));
 const ENRICHMENT_KEYS: ReadonlySet<string> = new Set(Object.keys(OhlcvMessage.shape.enrichment.unwrap().shape));
+const INDICATOR_KEYS: ReadonlySet<string> = new Set(Object.keys(IndicatorValue.shape));
+const PROVENANCE_KEYS: ReadonlySet<string> = new Set(Object.keys(IndicatorProvenance.shape));
+const CONVENTIONS: ReadonlySet<string> = new Set(IndicatorProvenance.shape.convention.options);
 
 type Fields = Record<string, unknown>;
 
@@ -39,6 +41,24 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isPrice = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isMember = (set: ReadonlySet<string>, v: unknown): boolean => typeof v === 'string' && set.has(v);
+
+/** A record (own keys only) whose every value passes `isValue`; a `__proto__` key is left to zod. */
+function isRecordOf(v: unknown, isValue: (x: unknown) => boolean): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k in v) if (!Object.hasOwn(v, k) || k === '__proto__' || !isValue(v[k])) return false;
+  return true;
+}
+
+function isProvenance(p: unknown): boolean {
+  if (!isPlainObject(p) || !hasOnlyKeys(p, PROVENANCE_KEYS)) return false;
+  return typeof p.method === 'string' && isRecordOf(p.params, isFiniteNumber) && isCount(p.lookback) && isCount(p.consumed)
+    && typeof p.stable === 'boolean' && isMember(CONVENTIONS, p.convention) && (p.reference === undefined || typeof p.reference === 'string');
+}
+
+function isIndicatorValue(v: unknown): boolean {
+  if (!isPlainObject(v) || !hasOnlyKeys(v, INDICATOR_KEYS)) return false;
+  return isRecordOf(v.values, (x) => x === null || isFiniteNumber(x)) && isProvenance(v.provenance) && typeof v.provisional === 'boolean';
+}
 
 function isEnrichment(e: unknown): boolean {
   if (!isPlainObject(e) || !hasOnlyKeys(e, ENRICHMENT_KEYS)) return false;
@@ -66,6 +86,7 @@ export function isOhlcvMessageFast(m: unknown): m is OhlcvMessage {
   if (!Array.isArray(flags)) return false;
   for (const f of flags) if (!isMember(FLAGS, f)) return false;
   if (!isMember(LEVELS, quality.level) || !(quality.gapBeforeMs === undefined || isCount(quality.gapBeforeMs))) return false;
+  if (m.indicators !== undefined && !isRecordOf(m.indicators, isIndicatorValue)) return false;
   return m.enrichment === undefined || isEnrichment(m.enrichment);
 }
 

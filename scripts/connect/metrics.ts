@@ -10,6 +10,15 @@ const HELP: Readonly<Record<string, string>> = {
   processor_error: 'Messages a processor marked as errored.',
 };
 
+/** HELP text of the timings (names and unit as in Redpanda Connect: nanoseconds per batch). */
+const TIMING_HELP: Readonly<Record<string, string>> = {
+  processor_latency_ns: 'Time a processor took for one batch, in nanoseconds.',
+  output_latency_ns: 'Time an output took to deliver one batch (including its own processors), in nanoseconds.',
+};
+
+/** 10 µs .. 100 s. */
+export const TIMING_BUCKETS_NS = [1e4, 1e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 1e10, 1e11];
+
 /**
  * Connect component counters, labelled by component, served at `/metrics` when `http.enabled`. Backed by the
  * platform's Prometheus registry (functions/lib/metrics), so a process can register its own platform metrics on
@@ -29,6 +38,11 @@ export class Metrics {
   add(name: string, componentLabels: Record<string, string>, by = 1): void {
     if (by === 0) return;
     this.registry.counter(name, HELP[name] ?? `Connect counter ${name}.`).inc({ ...this.extra, ...componentLabels }, by);
+  }
+
+  /** Records one batch's duration (ms, as performance.now() differences give it) in the timing `name`. */
+  time(name: string, componentLabels: Record<string, string>, ms: number): void {
+    this.registry.histogram(name, TIMING_HELP[name] ?? `Connect timing ${name}.`, TIMING_BUCKETS_NS).observe({ ...this.extra, ...componentLabels }, Math.round(ms * 1e6));
   }
 
   get(name: string, componentLabels: Record<string, string>): number {

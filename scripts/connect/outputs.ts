@@ -28,10 +28,12 @@ export function buildOutput(conf: ComponentConf, ctx: Ctx, path: string): Output
   if (batching !== undefined) inner = batched(inner, batching, ctx, path);
   return {
     async write(batch) {
+      const started = performance.now();
       const processed = processors.length === 0 ? batch : await runProcessors(processors, batch);
       if (processed.length === 0) return;
       try {
         await inner.write(processed);
+        ctx.metrics.time('output_latency_ns', labels, performance.now() - started);
         ctx.metrics.add('output_sent', labels, processed.length);
       } catch (error) {
         ctx.metrics.add('output_error', labels, processed.length);

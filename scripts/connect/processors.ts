@@ -52,7 +52,9 @@ export function buildProcessor(conf: ComponentConf, ctx: Ctx, path: string): Pro
   return {
     async process(batch) {
       ctx.metrics.add('processor_received', labels, batch.length);
+      const started = performance.now();
       const out = await inner.process(batch);
+      ctx.metrics.time('processor_latency_ns', labels, performance.now() - started);
       ctx.metrics.add('processor_sent', labels, out.length);
       ctx.metrics.add('processor_error', labels, out.filter((m) => m.error !== undefined).length);
       return out;

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry of platform-workers.ts: serves every batch function (`/fn/NAME/`) on its own thread, as
+ * Worker-thread entry of platform-workers.ts: serves batch functions (`/fn/NAME/`; all, or those named) on its own thread, as
  * bootPlatform's server does (one in-memory state store per function; alert rules from ALERT_RULES_FILE and, with
  * TIMESCALE_URL set, the alert_rules table).
  */
@@ -18,7 +18,7 @@ const send = (m: PipelineWorkerMessage): void => port.postMessage(m);
 
 try {
   const root = new Hono({ strict: false });
-  for (const name of BATCH_FUNCTIONS) root.route(`/fn/${name}`, await createNodeApp(name, new MemoryStateStore()));
+  for (const name of data.names ?? BATCH_FUNCTIONS) root.route(`/fn/${name}`, await createNodeApp(name, new MemoryStateStore()));
   const server = await new Promise<ReturnType<typeof serve>>((ok) => {
     const s = serve({ fetch: root.fetch, port: 0, hostname: data.host }, () => ok(s));
   });

@@ -8,7 +8,8 @@ import { createLogger } from '../connect/logger.ts';
 import { Metrics } from '../connect/metrics.ts';
 import { HttpServers } from '../connect/server.ts';
 import { startStream, type RunningStream } from '../connect/stream.ts';
-import type { PipelineWorkerData, PipelineWorkerMessage, StageCounts } from './platform-workers.ts';
+import type { PipelineWorkerData, PipelineWorkerMessage } from './platform-workers.ts';
+import { stageCountsOf } from './stage-counts.ts';
 
 const CONNECT_DIR = fileURLToPath(new URL('../../connect/', import.meta.url));
 const port = parentPort;
@@ -21,20 +22,6 @@ const streams = new Map<string, RunningStream>();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
-/** Per stream: messages its input received and, per `*_fn` processor, the messages (batches, after archive) it got. */
-function counts(): StageCounts {
-  const received = metrics.registry.counter('input_received', 'Messages received by an input.').values();
-  const calls = metrics.registry.counter('processor_received', 'Messages entering a processor.').values().filter((v) => (v.labels.label ?? '').endsWith('_fn'));
-  const out: StageCounts = {};
-  for (const name of streams.keys()) {
-    out[name] = {
-      received: received.filter((v) => v.labels.stream === name).reduce((a, v) => a + v.value, 0),
-      calls: Object.fromEntries(calls.filter((v) => v.labels.stream === name).map((v) => [v.labels.label ?? '', v.value])),
-    };
-  }
-  return out;
-}
-
 try {
   for (const file of data.files) {
     const { config, errors } = loadConfigFile(join(CONNECT_DIR, file), { env: data.env });
@@ -44,7 +31,7 @@ try {
   }
   port.on('message', (m: unknown) => {
     if (m === 'counts') {
-      send({ type: 'counts', counts: counts(), loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } });
+      send({ type: 'counts', counts: stageCountsOf(metrics.registry, streams.keys()), loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } });
       loopDelay.reset();
     }
     if (m !== 'stop') return;

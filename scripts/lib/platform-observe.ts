@@ -53,7 +53,8 @@ export interface GaugeSources {
 
 /**
  * Consumer groups made per process and never reused (the dashboard feed, MCP's backfill-status tail): the offsets a
- * previous run committed stay behind, and their growing lag would look like a stuck pipeline (ConsumerLagHigh).
+ * previous run committed stay behind, and their growing lag would look like a stuck pipeline (ConsumerLagHigh). The
+ * dashboard feed no longer commits, but data directories from earlier runs still hold its groups.
  */
 const THROWAWAY_GROUPS = /^(dashboard-|mcp-backfill-status-)/;
 

@@ -6,6 +6,8 @@
  *
  * Use: start these first, then hand their addresses to bootPlatform as KAFKA_BROKERS / TIMESCALE_URL / CLICKHOUSE_URL.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { BatchFunctionName } from '../../functions/lib/batch/names.ts';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { startClickHouse, type ClickHouseEngine } from '../engines/clickhouse/index.ts';
@@ -34,10 +36,14 @@ export type EngineWorkerMessage = { type: 'ready'; address: string } | { type: '
 export type EngineKind = 'broker' | 'timescale';
 
 /** Per pipeline file: messages its input received, and per `*_fn` processor the batches it sent (one POST each). */
-export type StageCounts = Record<string, { received: number; calls: Record<string, number> }>;
+import type { StageCounts } from './stage-counts.ts';
+
+export type { StageCounts };
 
 export interface FunctionsWorkerData {
   host: string;
+  /** The functions this worker serves; default every batch function. */
+  names?: BatchFunctionName[];
 }
 
 export interface PipelineWorkerData {
@@ -63,17 +69,68 @@ interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Worker threads started here, by what each runs, with the kernel's thread id once the worker reported it. */
+const running = new Map<Worker, { what: string; tid?: number }>();
+const CLOCK_TICKS_PER_MS = 100 / 1000;
+
+/** CPU time (user + system, ms) the kernel charged to thread `tid` of this process; undefined off Linux. */
+function threadCpuMs(tid: number): number | undefined {
+  try {
+    // Fields after the parenthesised name: state is 3rd, utime 14th and stime 15th of the whole line.
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time so far (ms) of this thread and of every worker thread started here, by what each runs, and of the rest of
+ * the process: `native` for threads that name themselves (chDB's pools and merges), `v8+libuv` for the unnamed rest
+ * (V8's garbage-collection and compiler helpers, libuv's pool). The bench's per-thread cost; Linux only (else {}).
+ */
+export function threadCpuTimes(): Record<string, number> {
+  const main = threadCpuMs(process.pid);
+  if (main === undefined) return {};
+  const out: Record<string, number> = { main };
+  const known = new Set([process.pid]);
+  for (const { what, tid } of running.values()) {
+    if (tid === undefined) continue;
+    known.add(tid);
+    out[what] = (out[what] ?? 0) + (threadCpuMs(tid) ?? 0);
+  }
+  for (const entry of readdirSync('/proc/self/task')) {
+    const tid = Number(entry);
+    if (known.has(tid)) continue;
+    const ms = threadCpuMs(tid);
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // ended meanwhile
+    }
+    const key = comm === 'node' ? 'v8+libuv' : 'native';
+    out[key] = (out[key] ?? 0) + (ms ?? 0);
+  }
+  return out;
+}
+
 /** Starts a worker thread on `file` (a sibling module) and resolves once it reported ready. */
 function startWorker(file: string, what: string, data: unknown, log: (line: string) => void, onMessage: (m: PipelineWorkerMessage) => void = () => {}): Promise<{ worker: Worker; address: string; stop(): Promise<void> }> {
   // The worker sees this process's environment as it is now (ALERT_RULES_FILE, TIMESCALE_URL).
   // A worker does not inherit the parent's module hooks: register tsx's there (when this runs as TypeScript) first.
   const entry = new URL(file, import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : 'node:process')}).then((m) => { if (typeof m.register === 'function') m.register(); return import(${JSON.stringify(entry)}); })`;
+  // The worker first tells its kernel thread id (so its CPU time can be read), then loads its module.
+  const bootstrap = `try { require('node:worker_threads').parentPort.postMessage({ type: 'tid', tid: Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) }); } catch {}\nimport(${JSON.stringify(import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : 'node:process')}).then((m) => { if (typeof m.register === 'function') m.register(); return import(${JSON.stringify(entry)}); })`;
   const worker = new Worker(bootstrap, { eval: true, workerData: data, env: { ...process.env } });
+  const thread: { what: string; tid?: number } = { what };
+  running.set(worker, thread);
+  worker.once('exit', () => running.delete(worker));
   return new Promise((resolve, reject) => {
     let stopped: (() => void) | undefined;
-    worker.on('message', (m: PipelineWorkerMessage) => {
-      if (m.type === 'ready') {
+    worker.on('message', (m: PipelineWorkerMessage | { type: 'tid'; tid: number }) => {
+      if (m.type === 'tid') thread.tid = m.tid;
+      else if (m.type === 'ready') {
         resolve({
           worker,
           address: m.address,
@@ -105,11 +162,12 @@ function startEngineWorker(data: EngineWorkerData, log: (line: string) => void):
 }
 
 /**
- * Serves the batch functions from a worker thread; resolves with the base URL (`${url}/fn/NAME/` per function).
- * Environment (ALERT_RULES_FILE, TIMESCALE_URL for the alert_rules table) is this process's, as the worker sees it.
+ * Serves batch functions from a worker thread (all, or `names`); resolves with the base URL (`${url}/fn/NAME/` per
+ * function). Environment (ALERT_RULES_FILE, TIMESCALE_URL for the alert_rules table) is this process's, as the worker sees it.
  */
-export async function startFunctionsWorker(host = '127.0.0.1'): Promise<{ url: string; stop(): Promise<void> }> {
-  const w = await startWorker('./functions-worker.ts', 'functions', { host } satisfies FunctionsWorkerData, () => {});
+export async function startFunctionsWorker(host = '127.0.0.1', names?: BatchFunctionName[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const data: FunctionsWorkerData = names === undefined ? { host } : { host, names };
+  const w = await startWorker('./functions-worker.ts', `fn:${names === undefined ? 'all' : names.join('+')}`, data, () => {});
   return { url: w.address, stop: () => w.stop() };
 }
 
@@ -127,7 +185,7 @@ export interface PipelinesWorker {
  */
 export async function startPipelinesWorker(files: string[], env: Record<string, string | undefined>, logLevel = 'WARN'): Promise<PipelinesWorker> {
   const waiting: Array<(m: { counts: StageCounts; loopDelayMs: LoopDelay }) => void> = [];
-  const w = await startWorker('./pipeline-worker.ts', 'pipelines', { files, env, logLevel } satisfies PipelineWorkerData, () => {}, (m) => {
+  const w = await startWorker('./pipeline-worker.ts', files.map((f) => f.replace(/\.yaml$/, '')).join('+'), { files, env, logLevel } satisfies PipelineWorkerData, () => {}, (m) => {
     if (m.type === 'counts') waiting.shift()?.(m);
   });
   return {

@@ -7,11 +7,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDashboardApp } from '../../functions/dashboard/app.ts';
-import { healthFromMetrics } from '../../functions/dashboard/health.ts';
+import { createHealthSampler } from '../../functions/dashboard/health.ts';
 import { createEventHub } from '../../functions/dashboard/hub.ts';
 import { createRestClient } from '../../functions/lib/cryptocompare/rest-client.ts';
 import { createStreamerClient, type StreamerClient, type WebSocketConstructor } from '../../functions/lib/cryptocompare/ws/index.ts';
-import { parseExposition, type Family } from '../../functions/lib/metrics/parse.ts';
 import { platformMetrics } from '../../functions/lib/metrics/platform.ts';
 import { DEFAULT_THRESHOLDS } from '../../functions/lib/monitor/evaluate.ts';
 import { FreshnessTracker } from '../../functions/lib/monitor/freshness.ts';
@@ -32,6 +31,7 @@ let page: Page;
 let profile: string;
 let monitor: MonitorRunner;
 let monitorTimer: ReturnType<typeof setInterval>;
+let samplerTimer: ReturnType<typeof setInterval>;
 
 beforeAll(async () => {
   // 60x: a 1m candle closes every wall second, so the chart visibly grows.
@@ -59,19 +59,14 @@ beforeAll(async () => {
   });
   monitorTimer = setInterval(() => void monitor.tick(), 250);
 
-  let previous: Map<string, Family> | undefined;
-  let previousAt = Date.now();
+  const sampler = createHealthSampler({ render: () => metrics.registry.render(), windowMs: 10_000 });
+  sampler.sample();
+  samplerTimer = setInterval(() => sampler.sample(), 500);
   const app = createDashboardApp({
     read: restHistory(createRestClient({ baseUrl: sim.restUrl })),
     subscribe: hub.subscribe,
-    health: async () => {
-      const current = parseExposition(metrics.registry.render());
-      const now = Date.now();
-      const h = healthFromMetrics(previous, current, (now - previousAt) / 1000, now);
-      previous = current;
-      previousAt = now;
-      return h;
-    },
+    health: () => Promise.resolve(sampler.snapshot(hub.recent())),
+    recentAlerts: () => Promise.resolve(hub.recent()),
     chartLibrary: chartLibraryReader(),
     exchange: 'cccagg',
     symbols: ['BTC-USD', 'ETH-USD'],
@@ -92,6 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(monitorTimer);
+  clearInterval(samplerTimer);
   monitor?.stop();
   await context?.close();
   await ws?.stop();
@@ -129,7 +125,12 @@ describe('dashboard in chromium', () => {
     // Live: the last bar moves forward without a reload.
     await page.waitForFunction((t) => Number(document.getElementById('chart')!.dataset.lastTime) > t, first.lastTime);
     expect((await chartData()).lastTime).toBeGreaterThan(first.lastTime);
-    await page.waitForFunction(() => (document.querySelector('#health table[data-section="ingestRate"] td')?.textContent ?? '—') !== '—');
+    // Rates come from the sampler's window: the section turns from "warming up" to numbers without a reload.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#health table[data-section="ingestRate"]')?.dataset.state === 'ok');
+    expect(Number(await page.textContent('#health table[data-section="ingestRate"] td.v'))).toBeGreaterThan(0);
+    // No section is a bare dash: each holds numbers, an explicit none (0) or says why it has no value yet.
+    expect(await page.$$eval('#health table', (ts) => ts.map((t) => (t as HTMLElement).dataset.state).filter((s) => !['ok', 'none', 'waiting'].includes(s ?? '')))).toEqual([]);
+    expect(await page.$$eval('#health td', (tds) => tds.filter((td) => td.textContent === '—').length)).toBe(0);
 
     await page.click('button.tf[data-tf="5m"]');
     await page.waitForFunction(() => document.getElementById('chart')!.dataset.timeframe === '5m' && Number(document.getElementById('chart')!.dataset.bars) > 0);
@@ -141,10 +142,23 @@ describe('dashboard in chromium', () => {
     sim.context.faults.stall = true;
     await page.waitForSelector('#alerts li.system.firing');
     expect(await page.textContent('#alerts li.system.firing b')).toContain('stream_stale');
+    // The health panel counts the firing check until its resolution arrives.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#health table[data-section="firing"]')?.dataset.state === 'ok');
+    expect(await page.textContent('#health table[data-section="firing"] tr')).toContain('stream_stale');
     sim.context.faults.stall = false;
     await page.waitForSelector('#alerts li.system.resolved');
     // Newest first: the resolution sits above the firing.
     expect(await page.getAttribute('#alerts li:first-child', 'class')).toContain('resolved');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#health table[data-section="firing"]')?.dataset.state === 'none');
+
+    // A page opened now shows the alerts that fired before it (replayed on load), in the same order.
+    const later = await context.newPage();
+    later.on('pageerror', (e) => errors.push(e.message));
+    await later.goto(url);
+    await later.waitForSelector('#alerts[data-loaded="true"] li.system.resolved');
+    expect(await later.getAttribute('#alerts li.system.firing', 'data-id')).toBe(await page.getAttribute('#alerts li.system.firing', 'data-id'));
+    expect(await later.getAttribute('#alerts li:first-child', 'class')).toContain('resolved');
+    await later.close();
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true });

@@ -21,12 +21,13 @@ let producer: Producer;
 let server: ServerType;
 let url = '';
 let dashboard: Awaited<ReturnType<typeof startNodeDashboard>>;
+let kafka: Kafka;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'dashboard-broker-'));
   broker = await startBroker({ port: 0, dataDir });
   sim = await startSimulator({ port: 0, host: '127.0.0.1' });
-  const kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
+  kafka = new Kafka({ brokers: [broker.address], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'ohlcv-enriched', numPartitions: 2 }, { topic: 'alerts', numPartitions: 2 }] });
@@ -89,6 +90,44 @@ describe('dashboard Kafka feed (Node adapter)', () => {
     expect(JSON.parse(got.find((m) => m[1] === 'candle')![2]!)).toEqual(candle);
     expect(JSON.parse(got.find((m) => m[1] === 'system')![2]!)).toEqual(system);
     const health = (await (await fetch(`${url}/api/health`)).json()) as { consumerLag: Record<string, number> };
-    expect(health.consumerLag).toEqual({ 'timescale-sink/ohlcv-validated/0': 42 });
+    expect(health.consumerLag).toEqual({ 'timescale-sink/ohlcv-validated': 42 });
+  });
+
+  it('replays recent alerts from the topic to a dashboard started later, without committing offsets', async () => {
+    const old: SystemEvent = {
+      id: 'system:data_gap:cccagg:BTC-USD:1m:5:firing', at: 5, emittedAt: 6, title: 'Gap in cccagg:BTC-USD:1m', message: 'No candle for 3 cadences.', severity: 'warning',
+      kind: 'system', check: 'data_gap', status: 'firing', subject: 'cccagg:BTC-USD:1m',
+    };
+    await producer.send({ topic: 'alerts', messages: [{ key: old.id, value: JSON.stringify(old) }] });
+    const late = await startNodeDashboard({ kafka, read: { candles: () => Promise.reject(new Error('not used')) }, registry: platformMetrics().registry, exchange: 'cccagg', symbols: ['BTC-USD'] });
+    try {
+      type Recent = { events: { type: string; data: { id: string } }[] };
+      let recent: Recent = { events: [] };
+      // Poll (yielding to I/O between reads: app.request alone never leaves the microtask queue) until the replay arrived.
+      while (!recent.events.some((e) => e.data.id === old.id)) {
+        await new Promise((r) => setTimeout(r, 50));
+        recent = (await (await late.app.request('/api/alerts')).json()) as Recent;
+      }
+      expect(recent.events.find((e) => e.data.id === old.id)).toEqual({ type: 'system', data: old });
+      // The bad record next to the earlier system event is skipped; each event is kept once however often it was sent.
+      expect(recent.events.filter((e) => e.data.id === 'system:stream_stale:ws:1:firing')).toHaveLength(1);
+      const health = (await (await late.app.request('/api/health')).json()) as { firing: Record<string, number> };
+      expect(health.firing).toEqual({ data_gap: 1, stream_stale: 1 });
+    } finally {
+      await late.stop();
+    }
+    // The feeds' groups never commit: no offsets are left behind for lag reports or other consumers.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('dashboard-'));
+      expect(groups.length).toBeGreaterThan(0);
+      for (const groupId of groups) {
+        const offsets = await admin.fetchOffsets({ groupId, topics: ['alerts', 'ohlcv-enriched'] });
+        expect(offsets.flatMap((t) => t.partitions.map((p) => p.offset)).filter((o) => o !== '-1')).toEqual([]);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createAlertsApp } from '../../functions/alerts/app.ts';
-import { staticRules } from '../../functions/alerts/rule-source.ts';
+import { cachedRules, staticRules, type RuleSource } from '../../functions/alerts/rule-source.ts';
 import { computePatternBatch } from '../../functions/lib/patterns/index.ts';
-import { MemoryStateStore } from '../../functions/lib/state/index.ts';
+import { canonicalJson, fnv1a } from '../../functions/alerts/ids.ts';
+import { MemoryStateStore, seriesStateKey, type FiredKeys, type KeptBar } from '../../functions/lib/state/index.ts';
 import { AlertRule, type AlertRuleInput } from '../../schemas/alert-rule.ts';
 import { AlertEvent } from '../../schemas/alerts.ts';
 import type { OhlcvMessage } from '../../schemas/ohlcv.ts';
@@ -190,11 +191,93 @@ describe('alerts: trigger modes, expiry and idempotency', () => {
     });
   });
 
+  it('keeps per-series state the size of the bar window: fired keys expire with their candles, too-old candles are not judged', async () => {
+    const store = new MemoryStateStore();
+    const rule = { ...base, id: 'every', condition: { type: 'price_threshold', op: 'above', level: 1 } } as const;
+    const served = await serveApp(createAlertsApp({ state: store, rules: staticRules([rule]), clock: () => NOW }));
+    try {
+      const send = async (batch: OhlcvMessage[]): Promise<number> => (await postBatch<AlertEvent>(served.url, batch)).reduce((n, a) => n + (a.ok ? a.messages.length : 0), 0);
+      const bars = series(Array.from({ length: 120 }, (_, i) => 100 + (i % 7)));
+      let fired = 0;
+      for (let i = 0; i < bars.length; i += 10) fired += await send(bars.slice(i, i + 10));
+      expect(fired).toBe(120);
+      const state = (await store.get<{ bars: KeptBar[]; fired: FiredKeys }>(seriesStateKey('alerts', bars[0] as OhlcvMessage)))?.value;
+      // 31 bars (the pattern window + 1) and one key per bar still judged: not one per candle ever seen.
+      expect(state?.bars).toHaveLength(31);
+      expect(state?.fired).toHaveLength(31);
+      // Only the indicator outputs this series' rules read are kept (none here).
+      expect(state?.bars.every((b) => Object.keys(b.ind).length === 0)).toBe(true);
+      // Replays inside the window stay silent; a candle older than the window is passed over, not judged again.
+      expect(await send(bars.slice(-31))).toBe(0);
+      expect(await send(bars.slice(0, 5))).toBe(0);
+
+      // State written by the previous version (fired keys as a plain list) is still honoured.
+      const fresh = series([100, 101], { symbol: 'ETH-USD' });
+      const legacyKey = `every-eth|${(fresh[1] as OhlcvMessage).timestamp}|${fnv1a(canonicalJson(rule.condition))}`;
+      await store.set({ key: seriesStateKey('alerts', fresh[0] as OhlcvMessage), value: { bars: [], fired: [legacyKey], spent: [] } });
+      const eth = await serveApp(createAlertsApp({ state: store, rules: staticRules([{ ...rule, id: 'every-eth', symbol: 'ETH-USD' }]), clock: () => NOW }));
+      try {
+        const answers = await postBatch<AlertEvent>(eth.url, fresh);
+        expect(answers.map((a) => (a.ok ? a.messages.length : -1))).toEqual([1, 0]);
+      } finally {
+        await eth.stop();
+      }
+    } finally {
+      await served.stop();
+    }
+  });
+
   it('validates rules: channel bounds, exactly one cross target, known patterns and trigger intervals', () => {
     expect(AlertRule.safeParse({ ...base, id: 'c', condition: { type: 'channel', action: 'entering', lower: 10, upper: 5 } }).success).toBe(false);
     expect(AlertRule.safeParse({ ...base, id: 'i', condition: { type: 'indicator_cross', direction: 'up', series: { indicator: 'RSI', output: 'rsi' }, value: 1, other: { indicator: 'X', output: 'y' } } }).success).toBe(false);
     expect(AlertRule.safeParse({ ...base, id: 'p', condition: { type: 'pattern', pattern: 'CDLNOPE' } }).success).toBe(false);
     expect(AlertRule.safeParse({ ...base, id: 't', condition: above, trigger: { mode: 'once_per_interval', intervalMs: 10 } }).success).toBe(false);
     expect(AlertRule.parse({ ...base, id: 'ok', condition: above })).toMatchObject({ trigger: { mode: 'once_per_bar_close' }, severity: 'info', active: true });
+  });
+});
+
+describe('alerts: rules read in the background', () => {
+  const rule = (id: string) => AlertRule.parse({ ...base, id, condition: { type: 'price_threshold', op: 'above', level: 1 } });
+
+  it('answers from the last read, refreshes once when stale without waiting for it, and keeps the last rules when a refresh fails', async () => {
+    let now = 0;
+    let reads = 0;
+    let next: Promise<AlertRule[]> = Promise.resolve([rule('a')]);
+    const source: RuleSource = { list: () => (reads++, next) };
+    const rules = cachedRules(source, { maxAgeMs: 1000, clock: () => now });
+    expect((await rules.list()).map((r) => r.id)).toEqual(['a']);
+    now = 500;
+    expect((await rules.list()).map((r) => r.id)).toEqual(['a']);
+    expect(reads).toBe(1);
+
+    // Stale: every batch is answered at once from the cache while one read is under way.
+    let release: (value: AlertRule[]) => void = () => {};
+    next = new Promise((resolve) => (release = resolve));
+    now = 1000;
+    expect((await rules.list()).map((r) => r.id)).toEqual(['a']);
+    expect((await rules.list()).map((r) => r.id)).toEqual(['a']);
+    expect(reads).toBe(2);
+    release([rule('b')]);
+    await next;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect((await rules.list()).map((r) => r.id)).toEqual(['b']);
+
+    next = Promise.reject(new Error('database gone'));
+    next.catch(() => undefined);
+    now = 3000;
+    expect((await rules.list()).map((r) => r.id)).toEqual(['b']);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect((await rules.list()).map((r) => r.id)).toEqual(['b']);
+    expect(reads).toBe(4);
+  });
+
+  it('fails the first batch when nothing could be read yet, and reads on every batch with maxAgeMs 0', async () => {
+    let reads = 0;
+    const failing = cachedRules({ list: () => Promise.reject(new Error('database gone')) }, { maxAgeMs: 1000 });
+    await expect(failing.list()).rejects.toThrow('database gone');
+    const direct = cachedRules({ list: async () => (reads++, [rule('a')]) }, { maxAgeMs: 0 });
+    await direct.list();
+    await direct.list();
+    expect(reads).toBe(2);
   });
 });

@@ -13,7 +13,9 @@ const specs: IndicatorSpec[] = [
   { name: 'STOCH', params: { fastK: 5, slowK: 2, slowD: 4 } }, { name: 'STOCHRSI', params: { period: 2, fastK: 1, fastD: 1 } },
   { name: 'STOCHRSI', params: { period: 5, fastK: 3, fastD: 2 } }, { name: 'WILLR', params: { period: 2 } }, { name: 'MFI', params: { period: 2 } },
   { name: 'ADX', params: { period: 2 } }, { name: 'ADX', params: { period: 5 } }, { name: 'VWAP', params: { window: 0 } }, { name: 'VWAP', params: { window: 1 } },
-  { name: 'VWAP', params: { window: 7 } },
+  { name: 'VWAP', params: { window: 7 } }, { name: 'WMA', params: { period: 2 } }, { name: 'WMA', params: { period: 9 } },
+  { name: 'DONCHIAN', params: { period: 1 } }, { name: 'DONCHIAN', params: { period: 6 } }, { name: 'SAR' },
+  { name: 'SAR', params: { acceleration: 0.3, maximum: 0.2 } }, { name: 'WILLR', params: { period: 14 } }, { name: 'STOCH' }, { name: 'STOCHRSI' },
 ];
 
 /** What update() returns for every bar, one NaN-for-null column per output. */
@@ -33,10 +35,12 @@ describe('dedicated batch kernels', () => {
   const clean = syntheticBars(300, 5);
   // A NaN close mid-stream and a flat stretch (zero ranges, zero price changes).
   const dirty = clean.map((b, i): Bar => (i === 150 ? { ...b, close: NaN } : i >= 60 && i < 90 ? { ...b, open: 100, high: 100, low: 100, close: 100 } : b));
+  // A NaN high and a NaN low (the batch rolling-extreme loops hand such columns to the streaming deque).
+  const holes = clean.map((b, i): Bar => (i === 200 ? { ...b, high: NaN } : i === 230 ? { ...b, low: NaN } : b));
 
   for (const spec of specs) {
     it(`${label(spec)}: equals update() on clean, flat and NaN-bearing bars and on short inputs`, () => {
-      for (const bars of [clean, dirty, clean.slice(0, 3), clean.slice(0, 1), []]) {
+      for (const bars of [clean, dirty, holes, clean.slice(0, 3), clean.slice(0, 1), []]) {
         expect(computeBatch(spec, bars), label(spec)).toEqual(streamed(spec, bars));
       }
     });

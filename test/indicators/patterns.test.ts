@@ -1,6 +1,6 @@
 /** TA-Lib CDL patterns: parity with native TA-Lib on three data sets, streaming == batch, peek, snapshot, replay. */
 import { describe, expect, it } from 'vitest';
-import { PATTERNS, computePatternBatch, createPatternDetector, replayPattern } from '../../functions/lib/patterns/index.ts';
+import { PATTERNS, computePatternBatch, computePatternBatchColumns, createPatternDetector, replayPattern } from '../../functions/lib/patterns/index.ts';
 import type { Bar } from '../../functions/lib/indicators/types.ts';
 import { patternBars, syntheticBars, talibAligned } from './fixtures.ts';
 import { gDataBars } from './regdata.ts';
@@ -76,4 +76,12 @@ describe('streaming pattern detectors', () => {
       replayPattern(def.name, snap, corrected.slice(k)).results.forEach((r, j) => expect(r).toBe(fresh[k + j]));
     });
   }
+  it('computePatternBatchColumns equals computePatternBatch, also on inputs shorter than the lookback', () => {
+    for (const n of [bars.length, 13, 3, 0]) {
+      const part = bars.slice(0, n);
+      const cols = { open: part.map((b) => b.open), high: part.map((b) => b.high), low: part.map((b) => b.low), close: Float64Array.from(part, (b) => b.close) };
+      for (const def of PATTERNS) expect(computePatternBatchColumns(def.name, cols), `${def.name} n=${n}`).toEqual(computePatternBatch(def.name, part));
+    }
+    expect(() => computePatternBatchColumns('CDLDOJI', { open: [1], high: [1], low: [1], close: [1, 2] })).toThrow(/equal length/);
+  });
 });

@@ -92,6 +92,8 @@ describe('scopes', () => {
       await read.close();
       await alerts.close();
     }
+    // Denied calls are audited like the others: queued, then written in a batch.
+    await f.service.flushAudits();
     const denied = await f.pool.query(`SELECT outcome FROM ${tableRef(f.schema, 'audit_log')} WHERE key_id = $1 AND tool = 'list_alert_rules'`, [f.keyIds.read]);
     expect(denied.rows.map((r: { outcome: string }) => r.outcome)).toContain('denied:insufficient_scope');
   });

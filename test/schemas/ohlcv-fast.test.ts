@@ -5,7 +5,7 @@ import { MarketMetadataMessage } from '../../schemas/market-metadata.ts';
 
 /**
  * The fast path must accept exactly what zod accepts. It may answer `false` ("ask zod") only where it declines to judge
- * (`indicators`, unknown keys); everywhere else its verdict equals zod's, and checkOhlcvMessage returns zod's value or
+ * (unknown keys, a `__proto__` record key); everywhere else its verdict equals zod's, and checkOhlcvMessage returns zod's value or
  * zod's issues. Inputs are generated from per-field valid and invalid edge cases with a seeded PRNG (reproducible).
  */
 
@@ -51,7 +51,22 @@ const ENRICHMENT: Gen = {
   baseName: { valid: [undefined, '', 'Bitcoin'], invalid: [1, null, []] },
   exchangeName: { valid: [undefined, 'Coinbase'], invalid: [1, null, {}] },
 };
-const INDICATORS: unknown[] = [{}, { rsi14: { values: { rsi: 50 }, provenance: { method: 'x', params: { period: 14 }, lookback: 14, consumed: 20, stable: true, convention: 'ta-lib' }, provisional: false } }, { rsi14: { values: {} } }];
+const PROVENANCE = { method: 'ta-lib:RSI', params: { period: 14 }, lookback: 14, consumed: 20, stable: true, convention: 'ta-lib' };
+const INDICATOR = { values: { rsi: 50 }, provenance: PROVENANCE, provisional: false };
+/** `indicators` maps, valid and not, one defect at a time at every level of the record. */
+const INDICATORS: unknown[] = [
+  {}, { rsi14: INDICATOR }, { MACD: { values: { macd: 1.5, signal: null, hist: -0.25 }, provenance: { ...PROVENANCE, convention: 'published', reference: 'Appel' }, provisional: true }, RSI: INDICATOR },
+  { rsi14: { ...INDICATOR, values: {} } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, params: {}, reference: undefined } } },
+  { rsi14: { values: {} } }, { rsi14: { ...INDICATOR, values: { rsi: Number.NaN } } }, { rsi14: { ...INDICATOR, values: { rsi: Number.POSITIVE_INFINITY } } },
+  { rsi14: { ...INDICATOR, values: { rsi: '50' } } }, { rsi14: { ...INDICATOR, values: [] } }, { rsi14: { ...INDICATOR, values: null } },
+  { rsi14: { ...INDICATOR, provisional: 'no' } }, { rsi14: { ...INDICATOR, provisional: undefined } }, { rsi14: null }, { rsi14: 1 }, [], 'x', null,
+  { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, lookback: -1 } } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, consumed: 1.5 } } },
+  { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, convention: 'talib' } } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, stable: 1 } } },
+  { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, params: { period: '14' } } } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, params: { period: Number.NaN } } } },
+  { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, method: 1 } } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, reference: 2 } } },
+  { rsi14: { ...INDICATOR, provenance: null } }, { rsi14: { ...INDICATOR, provenance: { ...PROVENANCE, extra: 1 } } }, { rsi14: { ...INDICATOR, extra: 1 } },
+  JSON.parse('{"__proto__": {"values": {}, "provenance": {}, "provisional": false}}'),
+];
 
 let seed = 0x5eed;
 /** Seeded linear congruential generator: the same inputs on every run. */
@@ -107,9 +122,12 @@ function mutate(m: Record<string, unknown>): void {
 function declined(m: unknown): boolean {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
   const r = m as Record<string, unknown>;
-  const unknown = (o: unknown, gen: Gen): boolean => typeof o === 'object' && o !== null && !Array.isArray(o) && Object.keys(o).some((k) => !(k in gen));
-  return Object.keys(r).some((k) => !(k in TOP) && !['conversion', 'quality', 'enrichment'].includes(k))
-    || unknown(r.conversion, CONVERSION) || unknown(r.quality, QUALITY) || unknown(r.enrichment, ENRICHMENT);
+  const isObject = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
+  const unknown = (o: unknown, known: readonly string[]): boolean => isObject(o) && Object.keys(o).some((k) => !known.includes(k));
+  const indicatorDeclined = (v: unknown): boolean => unknown(v, Object.keys(INDICATOR)) || (isObject(v) && unknown(v.provenance, [...Object.keys(PROVENANCE), 'reference']));
+  return Object.keys(r).some((k) => !(k in TOP) && !['conversion', 'quality', 'enrichment', 'indicators'].includes(k))
+    || unknown(r.conversion, Object.keys(CONVERSION)) || unknown(r.quality, Object.keys(QUALITY)) || unknown(r.enrichment, Object.keys(ENRICHMENT))
+    || (isObject(r.indicators) && (Object.hasOwn(r.indicators, '__proto__') || Object.values(r.indicators).some(indicatorDeclined)));
 }
 
 function expectEquivalent(candidate: unknown): boolean {
@@ -166,13 +184,18 @@ describe('checkOhlcvMessage (fast path of the OhlcvMessage contract)', () => {
     expect(accepted).toBeLessThan(4_000);
   });
 
-  it('refuses non-objects like zod and leaves indicators and unknown keys to zod', () => {
+  it('refuses non-objects like zod, judges indicators as zod does, and leaves unknown keys to zod', () => {
     for (const value of [undefined, null, 1, 'x', [], [validMessage()], new Date(0)]) expectEquivalent(value);
     const base = validMessage();
-    for (const indicators of INDICATORS) {
-      expect(isOhlcvMessageFast({ ...base, indicators })).toBe(false);
-      expectEquivalent({ ...base, indicators });
-    }
+    let accepted = 0;
+    for (const indicators of INDICATORS) if (expectEquivalent({ ...base, indicators })) accepted++;
+    // The five valid maps, the two whose unknown keys zod strips, and the `__proto__` key zod keeps as data.
+    expect(accepted).toBe(8);
+    // Enriched candles (what alerts and signals receive) take the fast path and come back as given.
+    const enriched = { ...base, indicators: INDICATORS[2] };
+    expect(isOhlcvMessageFast(enriched)).toBe(true);
+    const checked = checkOhlcvMessage(enriched);
+    expect(checked.ok && checked.value).toBe(enriched);
     const extra = { ...base, extra: 1 };
     expect(isOhlcvMessageFast(extra)).toBe(false);
     expect(checkOhlcvMessage(extra)).toEqual({ ok: true, value: OhlcvMessage.parse(extra) });

@@ -7,7 +7,7 @@
  * bit-identical to update() (test/indicators/streaming.test.ts checks batch == streaming on every bar).
  */
 import { isZero, type Params } from './kernel.ts';
-import { RsiCore, fastK } from './oscillators.ts';
+import { RsiCore, cciOf, fastK } from './oscillators.ts';
 import { RollingExtreme, RollingSma } from './rolling.ts';
 import type { IndicatorName } from './types.ts';
 
@@ -31,17 +31,89 @@ function warmupColumn(n: number, warmup: number): Float64Array {
   return new Float64Array(n).fill(NaN, 0, warmup);
 }
 
-/** SMA in RollingSma order: add the new value, divide, then drop the oldest. */
+/** True when src[from..to) holds a NaN. */
+function nanIn(src: Float64Array, from: number, to: number): boolean {
+  for (let i = Math.max(0, from); i < to && i < src.length; i++) {
+    const x = src[i] as number;
+    if (x !== x) return true;
+  }
+  return false;
+}
+
+/*
+ * Rolling highest/lowest in batch, TA-Lib's way (TA_STOCH, TA_WILLR): keep the index of the current extreme and
+ * rescan the window only when that index falls out of it. On market data a rescan is rare (about one bar in six
+ * at period 14), so this beats the monotonic deque the streaming kernels need for their O(1) bound. Among equal
+ * values both pick the newest, so the two agree bit for bit; with a NaN in the column they would not (the deque
+ * keeps NaN entries in its own way), so on meeting a NaN the loops hand the whole input to the deque path. They
+ * check each bar as it enters the window (no separate pass: a pre-scan of two columns cost a fifth of the loop).
+ */
+
+/** Index of the newest maximum of src[from..to]. */
+function lastMaxAt(src: Float64Array, from: number, to: number): number {
+  let at = to;
+  let m = src[to] as number;
+  for (let j = to - 1; j >= from; j--) {
+    const y = src[j] as number;
+    if (y > m) {
+      m = y;
+      at = j;
+    }
+  }
+  return at;
+}
+
+/** Index of the newest minimum of src[from..to]. */
+function lastMinAt(src: Float64Array, from: number, to: number): number {
+  let at = to;
+  let m = src[to] as number;
+  for (let j = to - 1; j >= from; j--) {
+    const y = src[j] as number;
+    if (y < m) {
+      m = y;
+      at = j;
+    }
+  }
+  return at;
+}
+
+/** SMA in RollingSma order: add the new value, divide, then drop the oldest (warm-up summed in its own loop). */
 function smaBatch({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
   const n = p.period as number;
   const len = c.length;
   const out = warmupColumn(len, n - 1);
   let sum = 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < n - 1 && i < len; i++) sum += c[i] as number;
+  for (let i = n - 1, old = 0; i < len; i++, old++) {
     sum += c[i] as number;
-    if (i < n - 1) continue;
     out[i] = sum / n;
-    sum -= c[i - n + 1] as number;
+    sum -= c[old] as number;
+  }
+  return [out];
+}
+
+/** WmaKernel's loop: periodSum/periodSub running sums, weights 1..n (TA_WMA order). */
+function wmaBatch({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
+  const n = p.period as number;
+  const len = c.length;
+  const out = warmupColumn(len, n - 1);
+  const divider = (n * (n + 1)) >> 1;
+  let periodSum = 0;
+  let periodSub = 0;
+  for (let i = 0; i < n - 1 && i < len; i++) {
+    const x = c[i] as number;
+    periodSub += x;
+    periodSum += x * (i + 1);
+  }
+  let trailing = 0;
+  for (let i = n - 1, old = 0; i < len; i++, old++) {
+    const x = c[i] as number;
+    periodSub += x;
+    periodSub -= trailing;
+    periodSum += x * n;
+    trailing = c[old] as number;
+    out[i] = periodSum / divider;
+    periodSum -= periodSub;
   }
   return [out];
 }
@@ -94,37 +166,47 @@ function temaBatch({ close }: OhlcvColumns, p: Params): Float64Array[] {
   return [e3];
 }
 
-/** RsiCore's Wilder RSI: SMA seed of gains/losses over bars 1..n, then (avg*(n-1) + x)/n. */
-function rsiBatch({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
-  const n = p.period as number;
+/**
+ * RsiCore's Wilder RSI: SMA seed of gains/losses over bars 1..n, then (avg*(n-1) + x)/n. The seed has its own
+ * loop so the smoothing loop carries no warm-up branch (that branch doubled the time per bar).
+ */
+function rsiColumn(c: Float64Array, n: number): Float64Array {
   const len = c.length;
   const out = warmupColumn(len, n);
-  if (len === 0) return [out];
+  if (len <= n) return out;
   let prev = c[0] as number;
   let gain = 0;
   let loss = 0;
-  for (let i = 1; i < len; i++) {
+  for (let i = 1; i <= n; i++) {
     const x = c[i] as number;
     const d = x - prev;
     prev = x;
-    if (i <= n) {
-      if (d < 0) loss -= d;
-      else gain += d;
-      if (i < n) continue;
-      loss /= n;
-      gain /= n;
-    } else {
-      loss *= n - 1;
-      gain *= n - 1;
-      if (d < 0) loss -= d;
-      else gain += d;
-      loss /= n;
-      gain /= n;
-    }
-    const t = gain + loss;
+    if (d < 0) loss -= d;
+    else gain += d;
+  }
+  loss /= n;
+  gain /= n;
+  let t = gain + loss;
+  out[n] = isZero(t) ? 0.0 : 100.0 * (gain / t);
+  const m = n - 1;
+  for (let i = n + 1; i < len; i++) {
+    const x = c[i] as number;
+    const d = x - prev;
+    prev = x;
+    loss *= m;
+    gain *= m;
+    if (d < 0) loss -= d;
+    else gain += d;
+    loss /= n;
+    gain /= n;
+    t = gain + loss;
     out[i] = isZero(t) ? 0.0 : 100.0 * (gain / t);
   }
-  return [out];
+  return out;
+}
+
+function rsiBatch({ close }: OhlcvColumns, p: Params): Float64Array[] {
+  return [rsiColumn(close, p.period as number)];
 }
 
 /** TA_MACD: fast EMA seeded on the `fast` closes ending at bar slow-1, signal EMA seeded on the first MACD values. */
@@ -226,14 +308,7 @@ function cciBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float
     const tp = ((h[i] as number) + (l[i] as number) + (c[i] as number)) / 3;
     buf[slot] = tp;
     if (++slot === n) slot = 0;
-    if (i < n - 1) continue;
-    let avg = 0;
-    for (let j = 0; j < n; j++) avg += buf[j] as number;
-    avg /= n;
-    let dev = 0;
-    for (let j = 0; j < n; j++) dev += Math.abs((buf[j] as number) - avg);
-    const t = tp - avg;
-    out[i] = t !== 0.0 && dev !== 0.0 ? t / (0.015 * (dev / n)) : 0.0;
+    if (i >= n - 1) out[i] = cciOf(buf, tp);
   }
   return [out];
 }
@@ -271,7 +346,7 @@ function obvBatch({ close: c, volume: v }: OhlcvColumns): Float64Array[] {
  * StochKernel's loop. The rolling helpers are the streaming kernel's own classes: called from this one loop they
  * stay monomorphic and inline. A bar whose %K or %D is NaN (only after a NaN input) repeats the previous outputs.
  */
-function stochBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
+function stochDeque({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
   const window = p.fastK as number;
   const len = c.length;
   const slowK = new Float64Array(len);
@@ -301,8 +376,48 @@ function stochBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Flo
   return [slowK, slowD];
 }
 
+/** stochDeque with TA-Lib's tracked-extreme rescans over the columns (NaN-free high/low only). */
+function stochBatch(cols: OhlcvColumns, p: Params): Float64Array[] {
+  const { high: h, low: l, close: c } = cols;
+  const window = p.fastK as number;
+  if (nanIn(h, 0, window - 1) || nanIn(l, 0, window - 1)) return stochDeque(cols, p);
+  const len = c.length;
+  const slowK = new Float64Array(len);
+  const slowD = new Float64Array(len);
+  const kSma = new RollingSma(p.slowK as number);
+  const dSma = new RollingSma(p.slowD as number);
+  let lastK = NaN;
+  let lastD = NaN;
+  let hiAt = -1;
+  let loAt = -1;
+  for (let i = 0; i < window - 1 && i < len; i++) {
+    slowK[i] = NaN;
+    slowD[i] = NaN;
+  }
+  for (let i = window - 1, start = 0; i < len; i++, start++) {
+    const x = h[i] as number;
+    const y = l[i] as number;
+    if (x !== x || y !== y) return stochDeque(cols, p);
+    if (hiAt < start) hiAt = lastMaxAt(h, start, i);
+    else if (x >= (h[hiAt] as number)) hiAt = i;
+    if (loAt < start) loAt = lastMinAt(l, start, i);
+    else if (y <= (l[loAt] as number)) loAt = i;
+    const k = kSma.push(fastK(c[i] as number, h[hiAt] as number, l[loAt] as number));
+    if (k === k) {
+      const d = dSma.push(k);
+      if (d === d) {
+        lastK = k;
+        lastD = d;
+      }
+    }
+    slowK[i] = lastK;
+    slowD[i] = lastD;
+  }
+  return [slowK, slowD];
+}
+
 /** StochRsiKernel's loop: fast stochastic over RSI values, %D = SMA; holds the last outputs like the kernel. */
-function stochRsiBatch({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
+function stochRsiDeque({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
   const window = p.fastK as number;
   const len = c.length;
   const outK = new Float64Array(len);
@@ -335,7 +450,46 @@ function stochRsiBatch({ close: c }: OhlcvColumns, p: Params): Float64Array[] {
   return [outK, outD];
 }
 
-function willrBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
+/**
+ * stochRsiDeque over an RSI column with tracked-extreme rescans. While every RSI from bar `period` on is a number,
+ * "the last fastK RSI values" is a plain index window; a NaN RSI (after a NaN or infinite close) hands over to
+ * the deque path, which skips NaN RSI values as the streaming kernel does.
+ */
+function stochRsiBatch(cols: OhlcvColumns, p: Params): Float64Array[] {
+  const c = cols.close;
+  const period = p.period as number;
+  const window = p.fastK as number;
+  const len = c.length;
+  const r = rsiColumn(c, period);
+  const first = period + window - 1;
+  if (nanIn(r, period, first)) return stochRsiDeque(cols, p);
+  const outK = warmupColumn(len, first);
+  const outD = warmupColumn(len, first);
+  const dSma = new RollingSma(p.fastD as number);
+  let lastK = NaN;
+  let lastD = NaN;
+  let hiAt = -1;
+  let loAt = -1;
+  for (let i = first, start = period; i < len; i++, start++) {
+    const x = r[i] as number;
+    if (x !== x) return stochRsiDeque(cols, p);
+    if (hiAt < start) hiAt = lastMaxAt(r, start, i);
+    else if (x >= (r[hiAt] as number)) hiAt = i;
+    if (loAt < start) loAt = lastMinAt(r, start, i);
+    else if (x <= (r[loAt] as number)) loAt = i;
+    const k = fastK(x, r[hiAt] as number, r[loAt] as number);
+    const d = dSma.push(k);
+    if (d === d) {
+      lastK = k;
+      lastD = d;
+    }
+    outK[i] = lastK;
+    outD[i] = lastD;
+  }
+  return [outK, outD];
+}
+
+function willrDeque({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
   const n = p.period as number;
   const len = c.length;
   const out = warmupColumn(len, n - 1);
@@ -349,6 +503,78 @@ function willrBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Flo
     out[i] = diff !== 0.0 ? (hh - (c[i] as number)) / diff : 0.0;
   }
   return [out];
+}
+
+/** willrDeque with tracked-extreme rescans (NaN-free high/low only). */
+function willrBatch(cols: OhlcvColumns, p: Params): Float64Array[] {
+  const { high: h, low: l, close: c } = cols;
+  const n = p.period as number;
+  if (nanIn(h, 0, n - 1) || nanIn(l, 0, n - 1)) return willrDeque(cols, p);
+  const len = c.length;
+  const out = warmupColumn(len, n - 1);
+  let hiAt = -1;
+  let loAt = -1;
+  for (let i = n - 1, start = 0; i < len; i++, start++) {
+    const x = h[i] as number;
+    const y = l[i] as number;
+    if (x !== x || y !== y) return willrDeque(cols, p);
+    if (hiAt < start) hiAt = lastMaxAt(h, start, i);
+    else if (x >= (h[hiAt] as number)) hiAt = i;
+    if (loAt < start) loAt = lastMinAt(l, start, i);
+    else if (y <= (l[loAt] as number)) loAt = i;
+    const hh = h[hiAt] as number;
+    const diff = (hh - (l[loAt] as number)) * -0.01;
+    out[i] = diff !== 0.0 ? (hh - (c[i] as number)) / diff : 0.0;
+  }
+  return [out];
+}
+
+/** DonchianKernel's loop: highest high, midpoint, lowest low of the last n bars. */
+function donchianDeque({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
+  const n = p.period as number;
+  const len = c.length;
+  const upper = warmupColumn(len, n - 1);
+  const middle = warmupColumn(len, n - 1);
+  const lower = warmupColumn(len, n - 1);
+  const hi = new RollingExtreme(n, true);
+  const lo = new RollingExtreme(n, false);
+  for (let i = 0; i < len; i++) {
+    const hh = hi.push(h[i] as number);
+    const ll = lo.push(l[i] as number);
+    if (i < n - 1) continue;
+    upper[i] = hh;
+    middle[i] = (hh + ll) / 2;
+    lower[i] = ll;
+  }
+  return [upper, middle, lower];
+}
+
+/** donchianDeque with tracked-extreme rescans. */
+function donchianBatch(cols: OhlcvColumns, p: Params): Float64Array[] {
+  const { high: h, low: l, close: c } = cols;
+  const n = p.period as number;
+  if (nanIn(h, 0, n - 1) || nanIn(l, 0, n - 1)) return donchianDeque(cols, p);
+  const len = c.length;
+  const upper = warmupColumn(len, n - 1);
+  const middle = warmupColumn(len, n - 1);
+  const lower = warmupColumn(len, n - 1);
+  let hiAt = -1;
+  let loAt = -1;
+  for (let i = n - 1, start = 0; i < len; i++, start++) {
+    const x = h[i] as number;
+    const y = l[i] as number;
+    if (x !== x || y !== y) return donchianDeque(cols, p);
+    if (hiAt < start) hiAt = lastMaxAt(h, start, i);
+    else if (x >= (h[hiAt] as number)) hiAt = i;
+    if (loAt < start) loAt = lastMinAt(l, start, i);
+    else if (y <= (l[loAt] as number)) loAt = i;
+    const hh = h[hiAt] as number;
+    const ll = l[loAt] as number;
+    upper[i] = hh;
+    middle[i] = (hh + ll) / 2;
+    lower[i] = ll;
+  }
+  return [upper, middle, lower];
 }
 
 /** MfiKernel's loop: positive/negative money flow rings with running sums; 0 when total flow < 1. */
@@ -458,6 +684,83 @@ function adxBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float
   return [outAdx, outPlus, outMinus];
 }
 
+/** SarKernel's loop (TA_SAR): state in locals; each bar's SAR is written before it is advanced. */
+function sarBatch({ high: h, low: l, close: c }: OhlcvColumns, p: Params): Float64Array[] {
+  const max = p.maximum as number;
+  const accel = Math.min(p.acceleration as number, max);
+  const len = c.length;
+  const out = new Float64Array(len);
+  if (len === 0) return [out];
+  out[0] = NaN;
+  if (len === 1) return [out];
+  let newHigh = h[0] as number;
+  let newLow = l[0] as number;
+  const h1 = h[1] as number;
+  const l1 = l[1] as number;
+  const diffP = h1 - newHigh;
+  const diffM = newLow - l1;
+  let isLong = !(diffM > 0 && diffP < diffM);
+  let af = accel;
+  let ep = isLong ? h1 : l1;
+  let sar = isLong ? newLow : newHigh;
+  newLow = l1;
+  newHigh = h1;
+  for (let i = 1; i < len; i++) {
+    const hi = h[i] as number;
+    const lo = l[i] as number;
+    const prevLow = newLow;
+    const prevHigh = newHigh;
+    newLow = lo;
+    newHigh = hi;
+    if (isLong) {
+      if (lo <= sar) {
+        isLong = false;
+        sar = ep;
+        if (sar < prevHigh) sar = prevHigh;
+        if (sar < hi) sar = hi;
+        out[i] = sar;
+        af = accel;
+        ep = lo;
+        sar = sar + af * (ep - sar);
+        if (sar < prevHigh) sar = prevHigh;
+        if (sar < hi) sar = hi;
+      } else {
+        out[i] = sar;
+        if (hi > ep) {
+          ep = hi;
+          af += accel;
+          if (af > max) af = max;
+        }
+        sar = sar + af * (ep - sar);
+        if (sar > prevLow) sar = prevLow;
+        if (sar > lo) sar = lo;
+      }
+    } else if (hi >= sar) {
+      isLong = true;
+      sar = ep;
+      if (sar > prevLow) sar = prevLow;
+      if (sar > lo) sar = lo;
+      out[i] = sar;
+      af = accel;
+      ep = hi;
+      sar = sar + af * (ep - sar);
+      if (sar > prevLow) sar = prevLow;
+      if (sar > lo) sar = lo;
+    } else {
+      out[i] = sar;
+      if (lo < ep) {
+        ep = lo;
+        af += accel;
+        if (af > max) af = max;
+      }
+      sar = sar + af * (ep - sar);
+      if (sar < prevHigh) sar = prevHigh;
+      if (sar < hi) sar = hi;
+    }
+  }
+  return [out];
+}
+
 /** VwapKernel's loop: typical-price VWAP, cumulative (window 0) or over a ring of the last `window` bars. */
 function vwapBatch({ high: h, low: l, close: c, volume: v }: OhlcvColumns, p: Params): Float64Array[] {
   const w = p.window as number;
@@ -490,6 +793,7 @@ function vwapBatch({ high: h, low: l, close: c, volume: v }: OhlcvColumns, p: Pa
 export const BATCH_KERNELS: Partial<Record<IndicatorName, BatchKernel>> = {
   SMA: { reads: ['close'], run: smaBatch },
   EMA: { reads: ['close'], run: emaBatch },
+  WMA: { reads: ['close'], run: wmaBatch },
   DEMA: { reads: ['close'], run: demaBatch },
   TEMA: { reads: ['close'], run: temaBatch },
   RSI: { reads: ['close'], run: rsiBatch },
@@ -504,5 +808,7 @@ export const BATCH_KERNELS: Partial<Record<IndicatorName, BatchKernel>> = {
   WILLR: { reads: ['high', 'low', 'close'], run: willrBatch },
   MFI: { reads: ['high', 'low', 'close', 'volume'], run: mfiBatch },
   ADX: { reads: ['high', 'low', 'close'], run: adxBatch },
+  DONCHIAN: { reads: ['high', 'low', 'close'], run: donchianBatch },
+  SAR: { reads: ['high', 'low', 'close'], run: sarBatch },
   VWAP: { reads: ['high', 'low', 'close', 'volume'], run: vwapBatch },
 };

@@ -66,7 +66,9 @@ class Indicator implements StreamingIndicator {
   updateValues(bar: Bar, out: Float64Array): Float64Array {
     this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
     this.consumed++;
-    out.set(this.kernelOut);
+    // An element loop, not out.set(): TypedArray#set is a builtin call that cost more than the whole kernel step.
+    const src = this.kernelOut;
+    for (let i = 0; i < src.length; i++) out[i] = src[i] as number;
     return out;
   }
 

@@ -150,6 +150,37 @@ class StochRsiKernel extends Kernel {
 }
 
 /**
+ * CCI of the typical price `tp` over the full ring `buf` (TA_CCI's inner loops): average, then mean absolute
+ * deviation, each summed in ring order exactly as TA-Lib does, so flat windows give exactly 0 as in TA-Lib. The
+ * loops are unrolled by four without reassociating: each sum stays one serial chain in the same order, only the
+ * per-iteration loop overhead (which, not the add latency, bounded the plain loop in V8) is cut.
+ */
+export function cciOf(buf: Float64Array, tp: number): number {
+  const n = buf.length;
+  const quads = n - (n & 3);
+  let avg = 0;
+  let j = 0;
+  for (; j < quads; j += 4) {
+    avg += buf[j] as number;
+    avg += buf[j + 1] as number;
+    avg += buf[j + 2] as number;
+    avg += buf[j + 3] as number;
+  }
+  for (; j < n; j++) avg += buf[j] as number;
+  avg /= n;
+  let dev = 0;
+  for (j = 0; j < quads; j += 4) {
+    dev += Math.abs((buf[j] as number) - avg);
+    dev += Math.abs((buf[j + 1] as number) - avg);
+    dev += Math.abs((buf[j + 2] as number) - avg);
+    dev += Math.abs((buf[j + 3] as number) - avg);
+  }
+  for (; j < n; j++) dev += Math.abs((buf[j] as number) - avg);
+  const t = tp - avg;
+  return t !== 0.0 && dev !== 0.0 ? t / (0.015 * (dev / n)) : 0.0;
+}
+
+/**
  * TA_CCI: typical prices in a circular buffer indexed like TA-Lib's (bar % n), average and mean absolute
  * deviation summed in buffer order. O(n) per bar, as in TA-Lib: a mean absolute deviation has no O(1) update.
  */
@@ -169,14 +200,7 @@ class CciKernel extends Kernel {
     this.buf[this.slot] = tp;
     if (++this.slot === n) this.slot = 0;
     if (i < n - 1) return;
-    const buf = this.buf;
-    let avg = 0;
-    for (let j = 0; j < n; j++) avg += buf[j] as number;
-    avg /= n;
-    let dev = 0;
-    for (let j = 0; j < n; j++) dev += Math.abs((buf[j] as number) - avg);
-    const t = tp - avg;
-    this.out[0] = t !== 0.0 && dev !== 0.0 ? t / (0.015 * (dev / n)) : 0.0;
+    this.out[0] = cciOf(this.buf, tp);
   }
 }
 

@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import type { Bar } from '../indicators/types.ts';
 import { copyState, decodeStateInto, encodeState } from '../indicators/state.ts';
 import { PATTERNS, PATTERN_NAMES, type CandleView, type PatternDef, type PatternName } from './definitions.ts';
+import { type OhlcColumns, patternColumns } from './batch.ts';
 import { RangeType } from './settings.ts';
 
 export { PATTERNS, PATTERN_NAMES, type PatternDef, type PatternName } from './definitions.ts';
@@ -22,6 +23,11 @@ export interface PatternDetector {
   snapshot(): unknown;
 }
 
+/** Range types as module constants (see batch.ts: an import-binding read per candle is costly under CJS loaders). */
+const REAL_BODY: number = RangeType.RealBody;
+const HIGH_LOW: number = RangeType.HighLow;
+const SHADOWS: number = RangeType.Shadows;
+
 /** Per-definition constants laid out flat so the per-bar loop does no tuple destructuring. */
 interface Plan { range: Int32Array; period: Int32Array; offset: Int32Array; factor: Float64Array; divisor: Float64Array }
 
@@ -33,7 +39,7 @@ function planOf(def: PatternDef): Plan {
     plan.period[j] = s.avgPeriod;
     plan.offset[j] = k;
     plan.factor[j] = s.factor;
-    plan.divisor[j] = s.range === RangeType.Shadows ? 2.0 : 1.0;
+    plan.divisor[j] = s.range === SHADOWS ? 2.0 : 1.0;
   });
   return plan;
 }
@@ -110,10 +116,10 @@ class PatternKernel implements CandleView {
     const s = (this.n - 1 - k) & this.mask;
     const o = this.open[s] as number;
     const c = this.close[s] as number;
-    if (type === RangeType.RealBody) return Math.abs(c - o);
+    if (type === REAL_BODY) return Math.abs(c - o);
     const h = this.high[s] as number;
     const l = this.low[s] as number;
-    if (type === RangeType.HighLow) return h - l;
+    if (type === HIGH_LOW) return h - l;
     return h - (c >= o ? c : o) + ((c >= o ? o : c) - l);
   }
   step(o: number, h: number, l: number, c: number, penetration: number): number {
@@ -186,13 +192,28 @@ export function createPatternDetector(name: PatternName, params?: { penetration?
 /** TA-Lib's integer per bar, aligned to the input; NaN during the lookback. */
 export function computePatternBatch(name: PatternName, bars: readonly Bar[], params?: { penetration?: number }): Float64Array {
   const { def, penetration } = resolve(name, params);
-  const kernel = new PatternKernel(def);
-  const out = new Float64Array(bars.length);
-  for (let i = 0; i < bars.length; i++) {
+  const n = bars.length;
+  const cols: OhlcColumns = { open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n) };
+  // One pass over the bars: each pass over a large Bar[] is bound by cache misses.
+  for (let i = 0; i < n; i++) {
     const b = bars[i] as Bar;
-    out[i] = kernel.step(b.open, b.high, b.low, b.close, penetration);
+    cols.open[i] = b.open;
+    cols.high[i] = b.high;
+    cols.low[i] = b.low;
+    cols.close[i] = b.close;
   }
-  return out;
+  return patternColumns(def, cols, penetration);
+}
+
+/** computePatternBatch over open/high/low/close columns (e.g. straight from a columnar store). */
+export function computePatternBatchColumns(name: PatternName, data: { open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number> }, params?: { penetration?: number }): Float64Array {
+  const { def, penetration } = resolve(name, params);
+  const n = data.close.length;
+  const col = (given: ArrayLike<number>, field: string): Float64Array => {
+    if (given.length !== n) throw new AppError('bad_columns', `Column ${field} has ${given.length} values but close has ${n}; pass columns of equal length.`, { status: 400 });
+    return given instanceof Float64Array ? given : Float64Array.from(given);
+  };
+  return patternColumns(def, { open: col(data.open, 'open'), high: col(data.high, 'high'), low: col(data.low, 'low'), close: data.close instanceof Float64Array ? data.close : Float64Array.from(data.close) }, penetration);
 }
 
 /** Restores the snapshot taken before a revised bar and replays the corrected bars. */

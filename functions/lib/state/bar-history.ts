@@ -11,15 +11,22 @@ export interface KeptBar {
   ind: Record<string, number | null>;
 }
 
-/** Flattens a candle's `indicators` map to `id.output` keys. */
-export function flatIndicators(c: OhlcvMessage): Record<string, number | null> {
+/** Flattens a candle's `indicators` map to `id.output` keys: all of them, or only those in `only`. */
+export function flatIndicators(c: OhlcvMessage, only?: ReadonlySet<string>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const [id, value] of Object.entries(c.indicators ?? {})) for (const [output, v] of Object.entries(value.values)) out[`${id}.${output}`] = v;
+  if (only?.size === 0) return out;
+  for (const [id, value] of Object.entries(c.indicators ?? {})) {
+    for (const [output, v] of Object.entries(value.values)) {
+      const key = `${id}.${output}`;
+      if (only === undefined || only.has(key)) out[key] = v;
+    }
+  }
   return out;
 }
 
-export function keptBarOf(c: OhlcvMessage): KeptBar {
-  return { t: c.timestamp, o: c.open, h: c.high, l: c.low, c: c.close, v: c.volume, ind: flatIndicators(c) };
+/** The bar kept for `c`; `only` keeps just the indicator outputs its readers use, since the bar is stored per series. */
+export function keptBarOf(c: OhlcvMessage, only?: ReadonlySet<string>): KeptBar {
+  return { t: c.timestamp, o: c.open, h: c.high, l: c.low, c: c.close, v: c.volume, ind: flatIndicators(c, only) };
 }
 
 /** The kept bars strictly before `t`, oldest first (a revision or a late candle sees only its own past). */

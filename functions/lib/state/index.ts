@@ -4,3 +4,4 @@ export type { SetManyResult, StateStore, StateWrite, Versioned } from './types.t
 export { seriesStateKey } from './keys.ts';
 export { barsBefore, flatIndicators, keptBarOf, upsertBar, type KeptBar } from './bar-history.ts';
 export { fnv1a } from './hash.ts';
+export { firedKeysOf, firedKeysToKeep, judgingHorizon, type FiredKeys } from './fired-keys.ts';

@@ -38,9 +38,13 @@ export function createPlatformKeyStore(sql: SqlPort): KeyStorePort {
 
 export function createPlatformAuditLog(sql: SqlPort): AuditLogPort {
   return {
-    async record(e) {
-      await sql.query(`INSERT INTO audit_log (at, actor, action, subject, details) VALUES (to_timestamp($1 / 1000.0), $2, 'mcp.tool_call', $3, $4)`,
-        [e.at, e.keyId ?? 'anonymous', e.tool, JSON.stringify({ argsDigest: e.argsDigest, outcome: e.outcome, latencyMs: Math.round(e.latencyMs) })]);
+    async recordBatch(entries) {
+      if (entries.length === 0) return;
+      // Column arrays through unnest: one fixed statement (one plan) whatever the batch size.
+      await sql.query(`INSERT INTO audit_log (at, actor, action, subject, details)
+        SELECT to_timestamp(a / 1000.0), k, 'mcp.tool_call', t, d::jsonb FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(a, k, t, d, n) ORDER BY n`,
+      [entries.map((e) => e.at), entries.map((e) => e.keyId ?? 'anonymous'), entries.map((e) => e.tool),
+        entries.map((e) => JSON.stringify({ argsDigest: e.argsDigest, outcome: e.outcome, latencyMs: Math.round(e.latencyMs) }))]);
     },
   };
 }

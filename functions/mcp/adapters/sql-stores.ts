@@ -61,8 +61,12 @@ export function createSqlKeyStore(sql: SqlPort, schema: string): KeyStorePort {
 export function createSqlAuditLog(sql: SqlPort, schema: string): AuditLogPort {
   const t = tableRef(schema, 'audit_log');
   return {
-    async record(e) {
-      await sql.query(`INSERT INTO ${t} (at, key_id, tool, args_digest, outcome, latency_ms) VALUES ($1, $2, $3, $4, $5, $6)`, [e.at, e.keyId, e.tool, e.argsDigest, e.outcome, Math.round(e.latencyMs)]);
+    async recordBatch(entries) {
+      if (entries.length === 0) return;
+      // Column arrays through unnest: one fixed statement (one plan) whatever the batch size; ids follow the input order.
+      await sql.query(`INSERT INTO ${t} (at, key_id, tool, args_digest, outcome, latency_ms)
+        SELECT a, k, tl, d, o, l FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) WITH ORDINALITY AS u(a, k, tl, d, o, l, n) ORDER BY n`,
+      [entries.map((e) => e.at), entries.map((e) => e.keyId), entries.map((e) => e.tool), entries.map((e) => e.argsDigest), entries.map((e) => e.outcome), entries.map((e) => Math.round(e.latencyMs))]);
     },
   };
 }

@@ -1,17 +1,13 @@
 /**
- * Writes one audit row per tool call (key id, tool, SHA-256 of the canonical arguments, outcome, latency). The outcome
- * is read from the response itself, so calls the SDK refuses before our handler runs (invalid input) are recorded too.
+ * One audit row per tool call (key id, tool, SHA-256 of the canonical arguments, outcome, latency). The outcome comes
+ * from our tool handler, or from the response itself for calls the SDK refuses before our handler runs (invalid input).
  */
 import type { McpDeps } from '../deps.ts';
-import { canonicalJson, sha256Hex } from '../digest.ts';
+import type { AuditBuffer, AuditRecord } from './audit-buffer.ts';
 import type { ToolCallInfo } from './guard.ts';
 
 /** Filled by the tool handler with the call's outcome (absent when the SDK answered without running it). */
 export interface AuditSlot { outcome?: string }
-
-export function argsDigest(args: unknown): Promise<string> {
-  return sha256Hex(canonicalJson(args ?? {}));
-}
 
 function outcomeOfMessage(message: unknown): string {
   if (typeof message !== 'object' || message === null) return 'unknown';
@@ -51,31 +47,32 @@ function lastSseMessage(text: string): unknown {
 }
 
 /**
- * Records the call once its outcome is known. The digest and the write are handed to `later` (McpService runs them
- * after the answer has gone out, and flushAudits/close wait for them), so neither the audit store's latency nor its
- * CPU lands on the answer.
+ * Queues the call's audit record once its outcome is known; the buffer digests and writes it after the answer has gone
+ * out (McpService.flushAudits/close wait for it), so neither the audit store's latency nor its CPU lands on the answer.
+ * When our handler ran it reported the outcome in `slot` and the answer goes back untouched; only answers the SDK
+ * produced on its own (refused input: small) or streams are read for their outcome.
  */
-export async function auditToolCall(deps: McpDeps, keyId: string, call: ToolCallInfo, started: number, response: Response, later: (job: () => Promise<void>, ordered?: boolean) => void, slot: AuditSlot = {}): Promise<Response> {
-  const latencyMs = (): number => deps.now() - started;
-  const write = (outcome: string, ms = latencyMs()): void => {
-    later(() => argsDigest(call.args).then((digest) => deps.audit.record({ at: started, keyId, tool: call.name, argsDigest: digest, outcome, latencyMs: ms })).catch(deps.onInternalError));
-  };
+export async function auditToolCall(deps: McpDeps, audits: AuditBuffer, keyId: string, call: ToolCallInfo, started: number, response: Response, slot: AuditSlot = {}): Promise<Response> {
+  const record = (outcome: string): AuditRecord => ({ at: started, keyId, tool: call.name, args: call.args, outcome, latencyMs: deps.now() - started });
   if (response.status !== 200) {
-    write(`http:${response.status}`);
+    audits.add(record(`http:${response.status}`));
     return response;
   }
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('text/event-stream')) {
-    // Cloned now (a consumed body cannot be cloned), read later: the copy buffers what the client already received.
-    // Not in call order: a long-poll stream must not hold back the audit rows of the calls after it.
+    // Cloned now (a consumed body cannot be cloned), read as the client reads it. Not in call order: a long-poll stream
+    // must not hold back the records of the calls after it.
     const copy = response.clone();
-    later(() => copy.text().then((t) => write(outcomeOfMessage(lastSseMessage(t))), () => write('stream_aborted')), false);
+    audits.addWhenReady(copy.text().then((t) => record(outcomeOfMessage(lastSseMessage(t))), () => record('stream_aborted')));
+    return response;
+  }
+  if (slot.outcome !== undefined) {
+    audits.add(record(slot.outcome));
     return response;
   }
   // A complete JSON answer is read once and re-wrapped: a tee'd body would turn it into a chunked stream, which costs
   // a delayed-ACK round trip (~40 ms) on keep-alive connections.
-  // Bytes, not text: decoding and re-encoding a large answer cost as much as the rest of the gate.
   const body = new Uint8Array(await response.arrayBuffer());
-  write(slot.outcome ?? outcomeOfText(new TextDecoder().decode(body)));
+  audits.add(record(outcomeOfText(new TextDecoder().decode(body))));
   return new Response(body, { status: response.status, headers: response.headers });
 }

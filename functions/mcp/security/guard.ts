@@ -7,7 +7,7 @@ import { hostHeaderValidationResponse, originValidationResponse } from '@modelco
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { McpDeps } from '../deps.ts';
 import type { ApiKeyRecord, Scope } from '../ports.ts';
-import { argsDigest } from './audit.ts';
+import type { AuditBuffer } from './audit-buffer.ts';
 import type { KeyVerifier } from './key-cache.ts';
 import { hasScope } from './keys.ts';
 
@@ -25,8 +25,15 @@ export function rpcError(status: number, code: string, message: string, id: stri
 }
 
 async function readBodyLimited(req: Request, max: number): Promise<string | null> {
-  const declared = Number(req.headers.get('content-length') ?? '0');
+  const length = req.headers.get('content-length');
+  const declared = Number(length ?? '0');
   if (Number.isFinite(declared) && declared > max) return null;
+  // With a declared length within the limit the HTTP layer delivers at most that many bytes, so the body is read in
+  // one call (on Node, @hono/node-server reads it without building a web stream); the size is checked again anyway.
+  if (length !== null && Number.isInteger(declared) && declared >= 0) {
+    const text = await req.text();
+    return text.length > max ? null : text;
+  }
   if (req.body === null) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -61,7 +68,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: Readonly<Record<string, Scope>>, keys: KeyVerifier): Promise<Response | GuardPassed> {
+export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: Readonly<Record<string, Scope>>, keys: KeyVerifier, audits: AuditBuffer): Promise<Response | GuardPassed> {
   const { config } = deps;
   if (config.allowedHosts !== undefined) {
     const refused = hostHeaderValidationResponse(req, config.allowedHosts);
@@ -108,8 +115,11 @@ export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: R
   } else if (READ_METHODS.has(method)) {
     needed = 'read';
   }
+  if (toolCall !== null && audits.full()) {
+    return rpcError(503, 'AUDIT_BACKLOG', 'The audit log is not keeping up, so tool calls are refused for now; retry in a few seconds.', id, { 'retry-after': '5' });
+  }
   if (needed !== undefined && !hasScope(key.scopes, needed)) {
-    if (toolCall !== null) await deps.audit.record({ at: deps.now(), keyId: key.id, tool: toolCall.name, argsDigest: await argsDigest(toolCall.args), outcome: 'denied:insufficient_scope', latencyMs: 0 });
+    if (toolCall !== null) audits.add({ at: deps.now(), keyId: key.id, tool: toolCall.name, args: toolCall.args, outcome: 'denied:insufficient_scope', latencyMs: 0 });
     return rpcError(403, 'INSUFFICIENT_SCOPE', `This API key lacks the "${needed}" scope needed here; use a key with that scope.`, id, {
       'www-authenticate': `Bearer realm="mcp", error="insufficient_scope", scope="${needed}"`,
     });

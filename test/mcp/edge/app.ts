@@ -23,7 +23,7 @@ const deps: McpDeps = {
     byId: async (id) => (id === '0123456789ab' ? { id, name: 'edge', scopes: ['read'], hash: EDGE_TEST_KEY_HASH, createdAt: 0, revokedAt: null, lastUsedAt: null } : null),
     insert: unavailable, list: unavailable, revoke: unavailable,
   },
-  audit: { record: async () => undefined },
+  audit: { recordBatch: async () => undefined },
   rateLimiter: createTokenBucketLimiter({ capacity: 100, refillPerSec: 10 }),
   config: { ...DEFAULT_CONFIG, allowedHosts: undefined, snapshotPollMs: 0 },
   now: () => Date.now(),
