@@ -4,7 +4,7 @@ import type { DashboardEvent } from './hub.ts';
 
 /** The health panel's sections, in the order the page shows them. */
 export const HEALTH_SECTIONS = [
-  'candleRate', 'ingestRate', 'latencyP99Seconds', 'consumerLag', 'storeWrites', 'deadLetters', 'errors', 'firing', 'freshnessSeconds', 'storageBytes', 'quotaRemaining',
+  'candleRate', 'ingestRate', 'latencyP99Seconds', 'consumerLag', 'storeWrites', 'deadLetters', 'errors', 'gaps', 'firing', 'freshnessSeconds', 'storageBytes', 'quotaRemaining',
 ] as const;
 export type HealthSection = (typeof HEALTH_SECTIONS)[number];
 
@@ -32,6 +32,8 @@ export interface HealthSnapshot {
   deadLetters: Record<string, number>;
   /** Errors since start, per component/code. */
   errors: Record<string, number>;
+  /** Data gaps per series among the recent system events: missing spans found in stored candles, and series gone quiet. */
+  gaps: Record<string, number>;
   /** Operational checks firing now (per check: how many subjects), from the system events the feed has seen. */
   firing: Record<string, number>;
   freshnessSeconds: Record<string, number>;
@@ -116,11 +118,30 @@ export function healthFromMetrics(base: MetricsSample | undefined, current: Metr
     storeWrites,
     deadLetters: byLabels(f, 'dead_letters_total', labelled('stage', 'reason')),
     errors: byLabels(f, 'errors_total', labelled('component', 'code')),
+    gaps: gapsBySeries(recent),
     firing: firingChecks(recent),
     freshnessSeconds: gauge('freshnessSeconds', byLabels(f, 'stream_freshness_seconds', labelled('stream'))),
     storageBytes: gauge('storageBytes', byLabels(f, 'storage_bytes', labelled('store'))),
     quotaRemaining: gauge('quotaRemaining', byLabels(f, 'cryptocompare_quota_remaining', labelled('window'))),
   };
+}
+
+/**
+ * Per series, how many data gaps the recent system events report: each `data_gap` subject (`series@from` for a missing
+ * span, `series` for a stream gone quiet) counts once, whether or not it has cleared since.
+ */
+export function gapsBySeries(events: readonly DashboardEvent[]): Record<string, number> {
+  const subjects = new Set<string>();
+  for (const e of events) {
+    const d = e.data as { check?: unknown; subject?: unknown; status?: unknown };
+    if (e.type === 'system' && d.check === 'data_gap' && d.status === 'firing' && typeof d.subject === 'string') subjects.add(d.subject);
+  }
+  const out: Record<string, number> = {};
+  for (const subject of subjects) {
+    const series = subject.split('@')[0] as string;
+    out[series] = (out[series] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** Per check, how many subjects are firing: the newest system event per check and subject decides. */

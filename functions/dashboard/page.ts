@@ -213,7 +213,7 @@ function fmt(v) { return typeof v !== 'number' ? String(v) : Math.abs(v) >= 1e6 
 
 const HEALTH_TITLES = { candleRate: 'Candles/min per stage', ingestRate: 'Source messages/s', latencyP99Seconds: 'Latency p99 per stage (s)',
   consumerLag: 'Consumer lag per stage/topic (messages)', storeWrites: 'Store writes (records/min)', deadLetters: 'Dead letters (stage/reason)',
-  errors: 'Errors (component/code)', firing: 'Firing checks', freshnessSeconds: 'Freshness behind (s)', storageBytes: 'Storage (bytes)',
+  errors: 'Errors (component/code)', gaps: 'Data gaps (series)', firing: 'Firing checks', freshnessSeconds: 'Freshness behind (s)', storageBytes: 'Storage (bytes)',
   quotaRemaining: 'CryptoCompare quota left' };
 const RATE_SECTIONS = ['candleRate', 'ingestRate', 'latencyP99Seconds', 'storeWrites'];
 

@@ -3,9 +3,9 @@ import { createHealthSampler } from '../../functions/dashboard/health.ts';
 import { createEventHub, type DashboardEvent } from '../../functions/dashboard/hub.ts';
 import { platformMetrics } from '../../functions/lib/metrics/platform.ts';
 
-const system = (subject: string, status: 'firing' | 'resolved', emittedAt: number): DashboardEvent => ({
+const system = (subject: string, status: 'firing' | 'resolved', emittedAt: number, check = 'stream_stale'): DashboardEvent => ({
   type: 'system',
-  data: { id: `system:stream_stale:${subject}:${status}:${emittedAt}`, kind: 'system', check: 'stream_stale', subject, status, emittedAt, at: emittedAt, title: 't', message: 'm', severity: 'warning' },
+  data: { id: `system:${check}:${subject}:${status}:${emittedAt}`, kind: 'system', check, subject, status, emittedAt, at: emittedAt, title: 't', message: 'm', severity: 'warning' },
 });
 
 describe('health sampler', () => {
@@ -58,6 +58,19 @@ describe('health sampler', () => {
     const events = [system('a', 'firing', 1), system('b', 'firing', 2), system('a', 'resolved', 3)];
     expect(sampler.snapshot(events).firing).toEqual({ stream_stale: 1 });
     expect(sampler.snapshot([...events, system('b', 'resolved', 4)]).firing).toEqual({});
+  });
+
+  it('lists data gaps per series: each missing span and each quiet spell once, cleared or not', () => {
+    const m = platformMetrics();
+    const sampler = createHealthSampler({ render: () => m.registry.render() });
+    const btc = 'cccagg:BTC-USD:1m';
+    const events = [
+      system(`${btc}@1000`, 'firing', 1, 'data_gap'), system(`${btc}@1000`, 'resolved', 2, 'data_gap'), system(`${btc}@1000`, 'firing', 3, 'data_gap'),
+      system(`${btc}@5000`, 'firing', 4, 'data_gap'), system('cccagg:ETH-USD:1m', 'firing', 5, 'data_gap'), system(btc, 'firing', 6),
+    ];
+    const snapshot = sampler.snapshot(events);
+    expect(snapshot.gaps).toEqual({ [btc]: 2, 'cccagg:ETH-USD:1m': 1 });
+    expect(sampler.snapshot([]).gaps).toEqual({});
   });
 });
 
