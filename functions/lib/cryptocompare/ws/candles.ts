@@ -1,6 +1,7 @@
 import { normalizeExchange, normalizeSymbol, secondsToMs, TIMEFRAME_MS, type Timeframe } from '../../../../schemas/common.ts';
 import type { GapMetadata } from '../../../../schemas/market-metadata.ts';
-import { OhlcvMessage, type CandleState, type QualityFlag } from '../../../../schemas/ohlcv.ts';
+import { checkOhlcvMessage } from '../../../../schemas/fast/index.ts';
+import type { CandleState, OhlcvMessage, QualityFlag } from '../../../../schemas/ohlcv.ts';
 import { numberField, stringField, UNIT_TIMEFRAME, type CandleUnit } from './protocol.ts';
 
 /** The values of one TYPE 24 frame that make a candle; two frames with equal values are duplicates. */
@@ -177,8 +178,8 @@ export class CandleTracker {
       conversion: { type: 'direct' as const, symbol: '' },
       quality: gapBeforeMs === undefined ? { flags: allFlags, level } : { flags: allFlags, level, gapBeforeMs },
     };
-    const parsed = OhlcvMessage.safeParse(candle);
-    if (!parsed.success) return { kind: 'invalid', reason: `TYPE 24 frame for ${candle.symbol} at ${ts} is not a valid candle: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
-    return { kind: 'candle', candle: parsed.data };
+    const checked = checkOhlcvMessage(candle);
+    if (!checked.ok) return { kind: 'invalid', reason: `TYPE 24 frame for ${candle.symbol} at ${ts} is not a valid candle: ${checked.issues[0]?.message ?? 'unknown'}` };
+    return { kind: 'candle', candle: checked.value };
   }
 }
