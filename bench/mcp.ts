@@ -22,31 +22,14 @@ import { createMcpService } from '../functions/mcp/app.ts';
 import type { McpDeps } from '../functions/mcp/deps.ts';
 import { generateApiKey } from '../functions/mcp/security/keys.ts';
 import { createTokenBucketLimiter } from '../functions/mcp/security/rate-limit.ts';
-import type { OhlcvMessage } from '../schemas/ohlcv.ts';
 import { startTimescale } from '../scripts/engines/timescale/index.ts';
 import { migrateTimescale } from '../scripts/migrate.ts';
+import { minuteSeries } from './lib/minute-series.ts';
 
 const MINUTE = 60_000;
 const YEAR_MINUTES = 525_600;
 const READS = Number(process.env.BENCH_READS ?? 100);
 const WARMUP = 5;
-
-function year(symbol: string, start: number): OhlcvMessage[] {
-  const out: OhlcvMessage[] = [];
-  let price = 30_000;
-  for (let i = 0; i < YEAR_MINUTES; i++) {
-    const open = price;
-    price = Math.max(1, price + Math.sin(i / 97) * 12 + ((i * 7919) % 13) - 6);
-    const volume = 1 + ((i * 31) % 17);
-    out.push({
-      schemaVersion: 1, source: 'simulator', exchange: 'cccagg', symbol, timeframe: '1m', timestamp: start + i * MINUTE,
-      open, high: Math.max(open, price) + 3, low: Math.min(open, price) - 3, close: price, volume, quoteVolume: volume * price,
-      trades: 10 + (i % 50), state: 'closed', revision: 0, receivedAt: start + (i + 1) * MINUTE, transport: 'rest',
-      conversion: { type: 'direct', symbol: '' }, quality: { flags: [], level: 'high' },
-    });
-  }
-  return out;
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -101,7 +84,7 @@ export default async function mcpBench(): Promise<void> {
     c.release();
     const start = Date.UTC(2024, 0, 1);
     const writer = createOhlcvWriter({ timescale: pool });
-    const rows = year('YEAR-USD', start);
+    const rows = minuteSeries('YEAR-USD', start, YEAR_MINUTES);
     const loadMs = await timed(async () => {
       for (let k = 0; k < rows.length; k += 5000) await writer.write(rows.slice(k, k + 5000));
     });

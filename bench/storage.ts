@@ -21,28 +21,12 @@ import { OhlcvMessage } from '../schemas/ohlcv.ts';
 import { startClickHouse } from '../scripts/engines/clickhouse/index.ts';
 import { startTimescale } from '../scripts/engines/timescale/index.ts';
 import { migrateClickHouse, migrateTimescale } from '../scripts/migrate.ts';
+import { minuteSeries } from './lib/minute-series.ts';
 
 const MINUTE = 60_000;
 const YEAR_MINUTES = 525_600;
 const BATCH = 5_000;
 const READS = 60;
-
-function series(symbol: string, start: number, count: number): OhlcvMessage[] {
-  const out: OhlcvMessage[] = [];
-  let price = 30_000;
-  for (let i = 0; i < count; i++) {
-    const open = price;
-    price = Math.max(1, price + Math.sin(i / 97) * 12 + ((i * 7919) % 13) - 6);
-    const volume = 1 + ((i * 31) % 17);
-    out.push({
-      schemaVersion: 1, source: 'simulator', exchange: 'cccagg', symbol, timeframe: '1m', timestamp: start + i * MINUTE,
-      open, high: Math.max(open, price) + 3, low: Math.min(open, price) - 3, close: price, volume, quoteVolume: volume * price,
-      trades: 10 + (i % 50), state: 'closed', revision: 0, receivedAt: start + (i + 1) * MINUTE, transport: 'rest',
-      conversion: { type: 'direct', symbol: '' }, quality: { flags: [], level: 'high' },
-    });
-  }
-  return out;
-}
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
@@ -107,13 +91,13 @@ export default async function storageBench(): Promise<void> {
     await client.command({ query: 'CREATE TABLE ohlcv_plain AS ohlcv ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY (exchange, symbol, timeframe, ts, source)' });
 
     const start = Date.UTC(2024, 0, 1);
-    const rows = series('WRITE-USD', start, rowsToWrite);
+    const rows = minuteSeries('WRITE-USD', start, rowsToWrite);
     const tsWriter = createOhlcvWriter({ timescale: pool });
     const chWriter = createOhlcvWriter({ clickhouse: client });
     const plainTsInsert = (b: OhlcvMessage[]) => pool.query(TIMESCALE_INSERT.replace('INSERT INTO ohlcv ', 'INSERT INTO ohlcv_plain '), timescaleColumns(b));
     const plainChInsert = (b: OhlcvMessage[]) => client.insert({ table: 'ohlcv_plain', values: b.map(clickHouseRow), format: 'JSONEachRow' });
     // Warm both paths (wasm, plans, first chunks) on another symbol so neither side pays start-up costs in the figures.
-    const warm = series('WARM-USD', start, 2 * BATCH);
+    const warm = minuteSeries('WARM-USD', start, 2 * BATCH);
     await batches(warm, plainTsInsert);
     await batches(warm, (b) => tsWriter.write(b));
     await batches(warm, plainChInsert);
@@ -140,7 +124,7 @@ export default async function storageBench(): Promise<void> {
     console.log(`  contract check only: zod safeParse ${rate(rowsToWrite, zodCheck)} | schemas/fast ${rate(rowsToWrite, fastCheck)} (${(zodCheck / fastCheck).toFixed(1)}x)`);
 
     // Each store is loaded and read on its own so chDB's background merges do not share the two cores with PGlite's reads.
-    const year = series('YEAR-USD', start, YEAR_MINUTES);
+    const year = minuteSeries('YEAR-USD', start, YEAR_MINUTES);
     const loadTs = await batches(year, (b) => tsWriter.write(b));
     const refreshMs = await timed(() => refreshRollups(pool, start, start + YEAR_MINUTES * MINUTE));
     console.log(`storage reads: one year of 1m candles (${YEAR_MINUTES.toLocaleString('en-US')}) loaded into timescale in ${(loadTs / 1000).toFixed(1)} s; rollups refreshed in ${(refreshMs / 1000).toFixed(1)} s`);

@@ -1,4 +1,4 @@
-import { Registry } from '../../functions/lib/metrics/registry.ts';
+import { Registry, type Histogram } from '../../functions/lib/metrics/registry.ts';
 
 /** HELP text of the counters Connect components report (names as in Redpanda Connect). */
 const HELP: Readonly<Record<string, string>> = {
@@ -17,7 +17,12 @@ const TIMING_HELP: Readonly<Record<string, string>> = {
 };
 
 /** 10 µs .. 100 s. */
-export const TIMING_BUCKETS_NS = [1e4, 1e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 1e10, 1e11];
+const TIMING_BUCKETS_NS = [1e4, 1e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 1e10, 1e11];
+
+/** A Connect timing (`processor_latency_ns`, `output_latency_ns`) in `registry`, registered on first use. */
+export function connectTiming(registry: Registry, name: string): Histogram {
+  return registry.histogram(name, TIMING_HELP[name] ?? `Connect timing ${name}.`, TIMING_BUCKETS_NS);
+}
 
 /**
  * Connect component counters, labelled by component, served at `/metrics` when `http.enabled`. Backed by the
@@ -42,7 +47,7 @@ export class Metrics {
 
   /** Records one batch's duration (ms, as performance.now() differences give it) in the timing `name`. */
   time(name: string, componentLabels: Record<string, string>, ms: number): void {
-    this.registry.histogram(name, TIMING_HELP[name] ?? `Connect timing ${name}.`, TIMING_BUCKETS_NS).observe({ ...this.extra, ...componentLabels }, Math.round(ms * 1e6));
+    connectTiming(this.registry, name).observe({ ...this.extra, ...componentLabels }, Math.round(ms * 1e6));
   }
 
   get(name: string, componentLabels: Record<string, string>): number {

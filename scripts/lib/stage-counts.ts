@@ -1,5 +1,5 @@
 import type { Registry } from '../../functions/lib/metrics/registry.ts';
-import { TIMING_BUCKETS_NS } from '../connect/metrics.ts';
+import { connectTiming } from '../connect/metrics.ts';
 
 /**
  * Per pipeline: messages its input received; per function call (`*_fn` processors) the batches it made; and the total
@@ -11,7 +11,7 @@ export type StageCounts = Record<string, { received: number; calls: Record<strin
 export function stageCountsOf(registry: Registry, streams: Iterable<string>): StageCounts {
   const received = registry.counter('input_received', 'Messages received by an input.').values();
   const calls = registry.counter('processor_received', 'Messages entering a processor.').values().filter((v) => (v.labels.label ?? '').endsWith('_fn'));
-  const timings = ['processor_latency_ns', 'output_latency_ns'].flatMap((name) => registry.histogram(name, '', TIMING_BUCKETS_NS).values())
+  const timings = ['processor_latency_ns', 'output_latency_ns'].flatMap((name) => connectTiming(registry, name).values())
     .filter((v) => (v.labels.label ?? '').endsWith('_fn') || !(v.labels.path ?? '').includes('processors'));
   const out: StageCounts = {};
   for (const name of streams) {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_FUNCTIONS, SUPPORTED_METHODS } from '../../scripts/connect/bloblang.ts';
 import { COMPONENTS, PIPELINE, TOP_LEVEL, type FieldSpec } from '../../scripts/connect/spec.ts';
@@ -25,7 +26,12 @@ interface RealSpec {
   'bloblang-functions': Array<{ name: string }>;
   'bloblang-methods': Array<{ name: string }>;
 }
-const real = JSON.parse(readFileSync(new URL('../../../shared/connect-spec/connect-4.103.1.json', import.meta.url), 'utf8')) as RealSpec;
+/** The team's reference copy sits beside the checkout (`../shared`, never copied in); CONNECT_SPEC_JSON points elsewhere. */
+const SPEC_PATH = process.env.CONNECT_SPEC_JSON ?? fileURLToPath(new URL('../../../shared/connect-spec/connect-4.103.1.json', import.meta.url));
+if (!existsSync(SPEC_PATH)) {
+  throw new Error(`the Redpanda Connect 4.103.1 component dump is not at ${SPEC_PATH}: put the team's shared/ folder beside this checkout, or set CONNECT_SPEC_JSON to the file (docs-data/connect-4.103.1.json of redpanda-data/rp-connect-docs)`);
+}
+const real = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as RealSpec;
 
 /** Compares our field with Connect's, recursively: name, type, kind, default, optionality, interpolation, options. */
 function diff(ours: FieldSpec, theirs: RealField, path: string): string[] {

@@ -10,8 +10,8 @@ import { fetchRange } from '../../functions/lib/cryptocompare/paginate.ts';
 import type { DeadLetter } from '../../schemas/dead-letter.ts';
 import type { OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { MAX_REVISION_DELAY_MS } from '../../scripts/engines/simulator/market.ts';
-import { bootPlatform, type Platform } from '../../scripts/lib/platform.ts';
-import { consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
+import type { Platform } from '../../scripts/lib/platform.ts';
+import { bootSimulatedPlatform, consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD'];
 const CANDLES = 24;
@@ -64,10 +64,7 @@ beforeAll(async () => {
   // A rule that fires on every closed BTC-USD candle: close is always above 0.0001.
   await writeFile(rules, JSON.stringify([{ id: 'always', symbol: 'BTC-USD', timeframe: '1m', condition: { type: 'price_threshold', op: 'above', level: 0.0001 }, trigger: { mode: 'once_per_bar_close' } }]));
   process.env.ALERT_RULES_FILE = rules;
-  platform = await bootPlatform({
-    dataDir: join(dir, 'data'), port: 0, seed: 7, simulatorSpeed: 120, pipelines: PIPELINES, ingestBatchPeriodMs: 100,
-    env: { ...process.env, SYMBOLS: SYMBOLS.join(','), EXCHANGE: 'cccagg', KAFKA_BROKERS: '', TIMESCALE_URL: '', CLICKHOUSE_URL: '', CRYPTOCOMPARE_API_KEY: '' },
-  });
+  platform = await bootSimulatedPlatform({ dataDir: join(dir, 'data'), seed: 7, symbols: SYMBOLS, pipelines: PIPELINES });
   sql = new pg.Client({ connectionString: platform.timescaleUrl });
   await sql.connect();
   ch = createClient({ url: platform.clickhouseUrl });

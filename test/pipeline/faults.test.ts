@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestClient } from '../../functions/lib/cryptocompare/rest-client.ts';
 import { fetchRange } from '../../functions/lib/cryptocompare/paginate.ts';
 import type { BackfillRequest } from '../../schemas/analytics-requests.ts';
-import { bootPlatform, type Platform } from '../../scripts/lib/platform.ts';
-import { consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
+import type { Platform } from '../../scripts/lib/platform.ts';
+import { bootSimulatedPlatform, consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD'];
 const PIPELINES = ['ingest.yaml', 'validate.yaml', 'sink-timescale.yaml', 'sink-clickhouse.yaml', 'sink-metadata.yaml', 'sink-dead-letters.yaml', 'backfill.yaml'];
@@ -29,10 +29,7 @@ const moreCandles = async (n: number): Promise<void> => {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pipeline-faults-'));
-  platform = await bootPlatform({
-    dataDir: join(dir, 'data'), port: 0, seed: 11, simulatorSpeed: 120, pipelines: PIPELINES, ingestBatchPeriodMs: 100,
-    env: { ...process.env, SYMBOLS: SYMBOLS.join(','), EXCHANGE: 'cccagg', KAFKA_BROKERS: '', TIMESCALE_URL: '', CLICKHOUSE_URL: '', CRYPTOCOMPARE_API_KEY: '' },
-  });
+  platform = await bootSimulatedPlatform({ dataDir: join(dir, 'data'), seed: 11, symbols: SYMBOLS, pipelines: PIPELINES });
   sql = new pg.Client({ connectionString: platform.timescaleUrl });
   await sql.connect();
   ch = createClient({ url: platform.clickhouseUrl });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { parse } from 'yaml';
-import { CONNECT_DIR } from '../../scripts/lib/platform.ts';
+import { bootPlatform, CONNECT_DIR, type Platform, type PlatformOptions } from '../../scripts/lib/platform.ts';
 
 /** consumer group -> topics, read from connect/*.yaml (the groups whose lag says whether the pipelines drained). */
 export function consumerGroups(files: readonly string[] = readdirSync(CONNECT_DIR).filter((f) => f.endsWith('.yaml'))): Map<string, string[]> {
@@ -50,4 +50,16 @@ export async function waitDrained(admin: Admin, groups: ReadonlyMap<string, stri
     zeroes = (await totalLag(admin, groups)) === 0 ? zeroes + 1 : 0;
     return zeroes >= 2;
   }, 1000);
+}
+
+/**
+ * The platform on embedded engines only (whatever this machine's environment points at), fed by the simulator at
+ * 120x with a fixed seed, running just `pipelines`, for `symbols` on cccagg.
+ */
+export function bootSimulatedPlatform(o: { dataDir: string; seed: number; symbols: readonly string[]; pipelines: string[]; simulatorStart?: number }): Promise<Platform> {
+  const options: PlatformOptions = {
+    dataDir: o.dataDir, port: 0, seed: o.seed, simulatorSpeed: 120, pipelines: o.pipelines, ingestBatchPeriodMs: 100,
+    env: { ...process.env, SYMBOLS: o.symbols.join(','), EXCHANGE: 'cccagg', KAFKA_BROKERS: '', TIMESCALE_URL: '', CLICKHOUSE_URL: '', CRYPTOCOMPARE_API_KEY: '' },
+  };
+  return bootPlatform(o.simulatorStart === undefined ? options : { ...options, simulatorStart: o.simulatorStart });
 }

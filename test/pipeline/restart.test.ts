@@ -5,8 +5,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRestClient } from '../../functions/lib/cryptocompare/rest-client.ts';
 import { fetchRange } from '../../functions/lib/cryptocompare/paginate.ts';
-import { bootPlatform, type Platform } from '../../scripts/lib/platform.ts';
-import { consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
+import type { Platform } from '../../scripts/lib/platform.ts';
+import { bootSimulatedPlatform, consumerGroups, kafkaAdmin, until, waitDrained } from './helpers.ts';
 
 const SYMBOLS = ['BTC-USD'];
 const PIPELINES = ['ingest.yaml', 'validate.yaml', 'sink-timescale.yaml', 'sink-clickhouse.yaml', 'sink-metadata.yaml', 'backfill.yaml'];
@@ -15,10 +15,7 @@ let dir: string | undefined;
 let running: Platform | undefined;
 
 async function boot(dataDir: string, simulatorStart: number): Promise<Platform> {
-  running = await bootPlatform({
-    dataDir, port: 0, seed: 5, simulatorSpeed: 120, simulatorStart, pipelines: PIPELINES, ingestBatchPeriodMs: 100,
-    env: { ...process.env, SYMBOLS: SYMBOLS.join(','), EXCHANGE: 'cccagg', KAFKA_BROKERS: '', TIMESCALE_URL: '', CLICKHOUSE_URL: '', CRYPTOCOMPARE_API_KEY: '' },
-  });
+  running = await bootSimulatedPlatform({ dataDir, seed: 5, symbols: SYMBOLS, pipelines: PIPELINES, simulatorStart });
   return running;
 }
 

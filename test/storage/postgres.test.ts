@@ -1,81 +1,41 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOhlcvWriter, createReadLayer, mergeCandles } from '../../functions/lib/read/index.ts';
 import { TIMEFRAME_MS } from '../../schemas/common.ts';
 import { migrateTimescale } from '../../scripts/migrate.ts';
 import { close, minutes, revise, T0 } from './helpers.ts';
+import { realPostgresReachable, throwawayDatabase } from './real-postgres.ts';
 import { defineWriterSuite } from './writer-suite.ts';
 
 // The TimescaleDB-independent suite against a real PostgreSQL (pooling and concurrent writers for real), when one runs.
-const ADMIN_URL = process.env.STORAGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const db = throwawayDatabase(`storage_test_${process.pid}_${Date.now()}`, 10);
 
-async function reachable(): Promise<boolean> {
-  const probe = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await probe.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.end().catch(() => undefined);
-  }
-}
-
-const database = `storage_test_${process.pid}_${Date.now()}`;
-let pool: pg.Pool;
-
-describe.runIf(await reachable())('real PostgreSQL (fresh database per run)', () => {
-  beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
-    pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
-    // DROP DATABASE ... WITH (FORCE) in afterAll terminates connections pool.end() is still closing.
-    pool.on('error', (error: Error & { code?: string }) => {
-      if (error.code !== '57P01') throw error;
-    });
-    const client = await pool.connect();
-    try {
-      await migrateTimescale(client);
-    } finally {
-      client.release();
-    }
-  });
-
-  afterAll(async () => {
-    await pool?.end();
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-  });
+describe.runIf(await realPostgresReachable())('real PostgreSQL (fresh database per run)', () => {
+  beforeAll(() => db.create());
+  afterAll(() => db.drop());
 
   it('migrations are idempotent, recorded, and fall back to plain views without TimescaleDB', async () => {
-    const client = await pool.connect();
+    const client = await db.pool().connect();
     try {
       expect((await migrateTimescale(client)).applied).toEqual([]);
     } finally {
       client.release();
     }
-    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+    const { rows } = await db.pool().query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
     expect(rows[0]!.n).toBe(9);
-    const views = await pool.query<{ table_name: string }>(
+    const views = await db.pool().query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.views WHERE table_schema = 'public' AND table_name LIKE 'ohlcv_%' ORDER BY table_name");
     expect(views.rows.map((r) => r.table_name)).toEqual(['ohlcv_15m', 'ohlcv_1d', 'ohlcv_1h', 'ohlcv_4h', 'ohlcv_5m']);
   });
 
-  defineWriterSuite(() => pool);
+  defineWriterSuite(() => db.pool());
 
   it('rollup views equal a recomputation from the 1m candles after late revisions', async () => {
     const start = T0 + 86_400_000;
     const batch = minutes(start, 1440, { symbol: 'PGV-USD' });
-    const writer = createOhlcvWriter({ timescale: pool });
+    const writer = createOhlcvWriter({ timescale: db.pool() });
     await Promise.all([writer.write(batch.slice(0, 720)), writer.write(batch.slice(720))]);
     await writer.write([0, 59, 719, 1439].map((k) => revise(batch[k]!)));
-    const read = createReadLayer({ timescale: pool, clickhouse: undefined as never });
+    const read = createReadLayer({ timescale: db.pool(), clickhouse: undefined as never });
     const base = (await read.candles({ exchange: 'cccagg', symbol: 'PGV-USD', timeframe: '1m', from: start, to: start + 86_400_000 - 1 })).candles;
     for (const tf of ['5m', '15m', '1h', '4h', '1d'] as const) {
       const served = await read.candles({ exchange: 'cccagg', symbol: 'PGV-USD', timeframe: tf, from: start, to: start + 86_400_000 - 1 });

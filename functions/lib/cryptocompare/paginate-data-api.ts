@@ -1,24 +1,14 @@
-import { bucketStart, TIMEFRAME_MS, type Timeframe } from '../../../schemas/common.ts';
+import { bucketStart, TIMEFRAME_MS } from '../../../schemas/common.ts';
 import type { OhlcvMessage } from '../../../schemas/ohlcv.ts';
 import { badRequest } from './errors.ts';
 import { normalizeDataApiEntries } from './normalize.ts';
-import { finishRange, type FetchRangeOptions, type FetchRangeResult } from './paginate.ts';
-import type { HistoUnit, RestClient } from './rest-client.ts';
+import { finishRange, PLAN, type FetchRangeOptions, type FetchRangeResult } from './paginate.ts';
+import type { RestClient } from './rest-client.ts';
 
 /**
  * Backward pagination over the Data API (`to_ts`, inclusive, as its own guidance reuses the earliest TIMESTAMP).
  * The min-api keeps minutes for 7 days only; this reaches further. `cccagg` maps to the CCCAGG successor index (cadli).
  */
-
-const PLAN: Readonly<Record<Timeframe, { unit: HistoUnit; aggregate: number }>> = {
-  '1m': { unit: 'minute', aggregate: 1 },
-  '5m': { unit: 'minute', aggregate: 5 },
-  '15m': { unit: 'minute', aggregate: 15 },
-  '30m': { unit: 'minute', aggregate: 30 },
-  '1h': { unit: 'hour', aggregate: 1 },
-  '4h': { unit: 'hour', aggregate: 4 },
-  '1d': { unit: 'day', aggregate: 1 },
-};
 
 export interface FetchDataApiRangeOptions extends Omit<FetchRangeOptions, 'client'> {
   client: Pick<RestClient, 'dataApiHistorical'>;

@@ -6,7 +6,8 @@ import type { HistoUnit, RestClient } from './rest-client.ts';
 
 /** Backward pagination of min-api histo over [from, to]: oldest first, one candle per bucket, gaps reported. */
 
-const PLAN: Readonly<Record<Timeframe, { unit: HistoUnit; aggregate: number }>> = {
+/** The histo unit and aggregate each timeframe is fetched with (min-api and Data API alike). */
+export const PLAN: Readonly<Record<Timeframe, { unit: HistoUnit; aggregate: number }>> = {
   '1m': { unit: 'minute', aggregate: 1 },
   '5m': { unit: 'minute', aggregate: 5 },
   '15m': { unit: 'minute', aggregate: 15 },
