@@ -9,7 +9,7 @@ import type { McpHttpHandler, McpRequestContext } from '@modelcontextprotocol/se
 import type { McpDeps } from './deps.ts';
 import { registerSnapshotResources, startSnapshotWatcher } from './resources.ts';
 import { AppError } from '../lib/errors.ts';
-import { toolError, toolResult } from './result.ts';
+import { textPolicyFor, toolError, toolResult } from './result.ts';
 import { auditToolCall } from './security/audit.ts';
 import type { AuditSlot } from './security/audit.ts';
 import { createAuditBuffer } from './security/audit-buffer.ts';
@@ -49,6 +49,8 @@ function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
   const keyId = ctx.authInfo?.clientId ?? 'anonymous';
   const slot = auditSlotOf(ctx);
   const needed = toolsFor(ctx);
+  const version = ctx.authInfo?.extra?.protocolVersion;
+  const text = textPolicyFor(typeof version === 'string' ? version : '', deps.config.textMaxItems);
   for (const { tool, input, output } of needed.only === undefined ? PREPARED : [needed.only]) {
     server.registerTool(tool.name, {
       title: tool.title,
@@ -63,7 +65,7 @@ function buildServer(deps: McpDeps, ctx: McpRequestContext): McpServer {
         if (!checked.success) {
           throw new AppError('OUTPUT_INVALID', `${tool.name} produced a result outside its output schema: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
         }
-        const result = toolResult(checked.data);
+        const result = toolResult(checked.data, text);
         if (slot !== undefined) slot.outcome = 'ok';
         return result;
       } catch (error) {
@@ -106,7 +108,7 @@ export function createMcpService(deps: McpDeps): McpService {
       // The tool handler reports its outcome here, so the audit does not have to parse the (large) answer.
       const slot: AuditSlot = {};
       const toolName = guarded.toolCall?.name;
-      const authInfo = { ...guarded.authInfo, extra: { ...guarded.authInfo.extra, auditSlot: slot, ...(toolName === undefined ? {} : { toolName }) } };
+      const authInfo = { ...guarded.authInfo, extra: { ...guarded.authInfo.extra, auditSlot: slot, protocolVersion: guarded.protocolVersion, ...(toolName === undefined ? {} : { toolName }) } };
       const response = await handler.fetch(c.req.raw, { authInfo, parsedBody: guarded.parsedBody });
       return guarded.toolCall === null ? response : await auditToolCall(deps, audits, guarded.key.id, guarded.toolCall, started, response, slot);
     } catch (error) {

@@ -23,6 +23,12 @@ export interface McpConfig {
    * (`npm run keys -- revoke` code path, forgetApiKey) applies at once.
    */
   keyCacheMs: number;
+  /**
+   * A tool result listing more items than this carries only its summary and cursor in its text block, for clients
+   * whose protocol has structuredContent (2025-06-18 on); the items are in structuredContent. Older clients always get
+   * the full JSON as text.
+   */
+  textMaxItems: number;
   /** Longest an audit record waits in memory before its batch is written (records are written after the answer). */
   auditFlushMs: number;
   /** Audit records written per statement; a full batch is written at once. */
@@ -56,6 +62,7 @@ export const DEFAULT_CONFIG: McpConfig = {
   defaultExchange: 'cccagg',
   eventsPollMs: 250,
   keyCacheMs: 5_000,
+  textMaxItems: 50,
   auditFlushMs: 250,
   auditBatchSize: 200,
   auditMaxBacklog: 10_000,

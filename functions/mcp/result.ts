@@ -1,9 +1,46 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { AppError, isAppError, redact } from '../lib/errors.ts';
 
-/** A successful tool result: structured content plus the same JSON as text for clients that only read text. */
-export function toolResult<T extends object>(data: T): CallToolResult {
-  return { structuredContent: data as Record<string, unknown>, content: [{ type: 'text', text: JSON.stringify(data) }] };
+/** How much of a successful result its text block repeats. */
+export interface TextPolicy {
+  /** The client's protocol has structuredContent (2025-06-18 and later). Older clients read only text, so they always get the full JSON. */
+  readsStructured: boolean;
+  /** A result listing more items than this (candles, rows, rules, ...) carries only its summary and cursor as text. */
+  maxItems: number;
+}
+
+/** The first protocol version with `structuredContent`; versions are dates, so they order as strings. */
+const STRUCTURED_SINCE = '2025-06-18';
+
+export function textPolicyFor(protocolVersion: string, maxItems: number): TextPolicy {
+  return { readsStructured: protocolVersion >= STRUCTURED_SINCE, maxItems };
+}
+
+/** The longest array among the result's fields and their fields: a page of candles, the columns, rules, rows. */
+function itemsIn(data: object): number {
+  let most = 0;
+  for (const value of Object.values(data)) {
+    if (Array.isArray(value)) most = Math.max(most, value.length);
+    else if (typeof value === 'object' && value !== null) {
+      for (const inner of Object.values(value)) if (Array.isArray(inner)) most = Math.max(most, inner.length);
+    }
+  }
+  return most;
+}
+
+/**
+ * A successful tool result: structured content, and as text the same JSON for clients that only read text. A long
+ * answer to a client that reads structuredContent carries only its summary and cursor as text: repeating 500 candles
+ * would double what the model's context and every hop pay for (serialising, sending and parsing the answer twice).
+ */
+export function toolResult<T extends object>(data: T, policy: TextPolicy): CallToolResult {
+  const items = policy.readsStructured ? itemsIn(data) : 0;
+  const text = items <= policy.maxItems ? JSON.stringify(data) : JSON.stringify({
+    summary: 'summary' in data ? data.summary : undefined,
+    nextCursor: 'nextCursor' in data ? data.nextCursor : undefined,
+    note: `The ${items} items are in structuredContent only; this text carries the summary so a long answer does not fill the context. Ask for at most ${policy.maxItems} (limit) to get them as text too.`,
+  });
+  return { structuredContent: data as Record<string, unknown>, content: [{ type: 'text', text }] };
 }
 
 /**

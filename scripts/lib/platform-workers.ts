@@ -161,6 +161,12 @@ function startEngineWorker(data: EngineWorkerData, log: (line: string) => void):
   return startWorker('./engine-worker.ts', data.kind, data, log);
 }
 
+/** The embedded TimescaleDB alone in a worker thread, as `npm start` runs it: its queries do not share this thread's event loop or heap. */
+export async function startTimescaleWorker(dataDir: string, host = '127.0.0.1'): Promise<{ url: string; stop(): Promise<void> }> {
+  const w = await startEngineWorker({ kind: 'timescale', dataDir, host, jobIntervalMs: 0 }, () => {});
+  return { url: w.address, stop: () => w.stop() };
+}
+
 /**
  * Serves batch functions from a worker thread (all, or `names`); resolves with the base URL (`${url}/fn/NAME/` per
  * function). Environment (ALERT_RULES_FILE, TIMESCALE_URL for the alert_rules table) is this process's, as the worker sees it.

@@ -114,6 +114,46 @@ describe('get_candles column encoding', () => {
   });
 });
 
+describe('text block of a tool result', () => {
+  const args = { symbol: 'BTC-USD', timeframe: '1h', range: MONTH };
+
+  it('repeats the full JSON when the answer lists at most textMaxItems (50) items', async () => {
+    const r = await c.call('get_candles', { ...args, limit: 50 });
+    expect((r.structured.candles as unknown[]).length).toBe(50);
+    expect(JSON.parse(r.text)).toEqual(r.structured);
+  });
+
+  it('carries only the summary and cursor for a longer answer to a client that reads structuredContent, in both eras', async () => {
+    const legacy = await legacyClient(f.url, f.keys.admin);
+    try {
+      for (const client of [c, legacy]) {
+        const r = await client.call('get_candles', { ...args, limit: 51 });
+        expect((r.structured.candles as unknown[]).length).toBe(51);
+        expect(JSON.parse(r.text)).toEqual({
+          summary: r.structured.summary, nextCursor: r.structured.nextCursor,
+          note: 'The 51 items are in structuredContent only; this text carries the summary so a long answer does not fill the context. Ask for at most 50 (limit) to get them as text too.',
+        });
+      }
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it('repeats the full JSON of any answer for a client whose protocol predates structuredContent (no MCP-Protocol-Version: 2025-03-26)', async () => {
+    const r = await fetch(f.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${f.keys.read}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'get_candles', arguments: { ...args, limit: 200 } } }),
+    });
+    expect(r.status).toBe(200);
+    // The 2025-era stateless answer is one SSE event.
+    const data = (await r.text()).split('\n').find((line) => line.startsWith('data: '));
+    const body = JSON.parse(data?.slice('data: '.length) ?? '') as { result: { structuredContent: { candles: unknown[] }; content: { type: string; text: string }[] } };
+    expect(body.result.structuredContent.candles).toHaveLength(200);
+    expect(JSON.parse(body.result.content[0]?.text ?? '')).toEqual(body.result.structuredContent);
+  });
+});
+
 describe('run_analytics cursor', () => {
   it('pages through the rows of a query, and refuses the cursor for other arguments', async () => {
     const args = { query: 'volume_profile', symbols: ['BTC-USD', 'ETH-USD'], timeframe: '1h', range: MONTH, buckets: 10 };

@@ -51,7 +51,8 @@ describe.each([['modern (SDK v2, auto)', modernClient], ['legacy (SDK v1, 2025-e
     expect(first.isError).toBe(false);
     const candles = first.structured.candles as Candle[];
     expect(candles).toHaveLength(100);
-    expect(JSON.parse(first.text)).toEqual(first.structured);
+    // 100 items: the text block carries the summary and cursor only (test/mcp/arguments.test.ts covers the rule).
+    expect(JSON.parse(first.text)).toEqual({ summary: first.structured.summary, nextCursor: first.structured.nextCursor, note: expect.stringMatching(/100 items are in structuredContent/) });
     expect(candles[10]?.flags).toEqual(['gap_before']);
     expect(candles[30]?.state).toBe('revised');
     expect(typeof first.structured.summary).toBe('string');

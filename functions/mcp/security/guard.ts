@@ -11,8 +11,18 @@ import type { AuditBuffer } from './audit-buffer.ts';
 import type { KeyVerifier } from './key-cache.ts';
 import { hasScope } from './keys.ts';
 
+/** What the spec tells a server to assume of a request without an MCP-Protocol-Version header. */
+const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
+
 export interface ToolCallInfo { name: string; args: unknown; id: string | number | null }
-export interface GuardPassed { key: ApiKeyRecord; authInfo: AuthInfo; parsedBody: unknown; toolCall: ToolCallInfo | null }
+export interface GuardPassed {
+  key: ApiKeyRecord;
+  authInfo: AuthInfo;
+  parsedBody: unknown;
+  toolCall: ToolCallInfo | null;
+  /** The protocol version the request speaks: its MCP-Protocol-Version header, else its `_meta`, else 2025-03-26 (the spec's default when a client sends none). */
+  protocolVersion: string;
+}
 
 const READ_METHODS = new Set(['resources/read', 'resources/list', 'resources/templates/list', 'subscriptions/listen']);
 
@@ -92,7 +102,8 @@ export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: R
   }
 
   const authInfo: AuthInfo = { token: `key:${key.id}`, clientId: key.id, scopes: key.scopes };
-  if (req.method !== 'POST') return { key, authInfo, parsedBody: undefined, toolCall: null };
+  const header = req.headers.get('mcp-protocol-version');
+  if (req.method !== 'POST') return { key, authInfo, parsedBody: undefined, toolCall: null, protocolVersion: header ?? DEFAULT_PROTOCOL_VERSION };
 
   const text = await readBodyLimited(req, config.maxBodyBytes);
   if (text === null) return rpcError(413, 'REQUEST_TOO_LARGE', `Request body exceeds ${config.maxBodyBytes} bytes; send fewer or shorter arguments.`);
@@ -124,5 +135,7 @@ export async function guardMcpRequest(req: Request, deps: McpDeps, toolScopes: R
       'www-authenticate': `Bearer realm="mcp", error="insufficient_scope", scope="${needed}"`,
     });
   }
-  return { key, authInfo, parsedBody: body, toolCall };
+  const metaVersion = isRecord(params._meta) ? params._meta['io.modelcontextprotocol/protocolVersion'] : undefined;
+  const protocolVersion = header ?? (typeof metaVersion === 'string' ? metaVersion : DEFAULT_PROTOCOL_VERSION);
+  return { key, authInfo, parsedBody: body, toolCall, protocolVersion };
 }

@@ -46,7 +46,16 @@ function toColumns(page: readonly StoredCandle[], fields: readonly CandleField[]
   return out as z.infer<typeof CandleColumns>;
 }
 
+/** Every field, as one object literal: each candle gets the same shape, which serialising and validating 500 of them rely on. */
+function allFields(c: StoredCandle): z.infer<typeof CandleOut> {
+  return {
+    t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, quoteVolume: c.quoteVolume,
+    trades: c.trades, state: c.state, revision: c.revision, flags: c.flags, candles: c.candles,
+  };
+}
+
 function pickFields(c: StoredCandle, fields: readonly CandleField[]): z.infer<typeof CandleOut> {
+  if (fields === CANDLE_FIELDS) return allFields(c);
   const out: Record<string, unknown> = { t: c.timestamp };
   for (const f of fields) out[f] = c[f];
   return out as z.infer<typeof CandleOut>;
