@@ -9,10 +9,11 @@
  * warm-up run; the machine is shared, so compare minimums, not single runs.
  *
  * Fairness: the C column times TA-Lib's C function alone on C arrays (no JS-to-C marshalling, which the `talib`
- * npm binding would add), writing into buffers allocated once. Ours return freshly allocated Float64Array outputs
- * on every call, so each of our batch cells includes that allocation (page faults on first touch, and now and
- * then a major GC, which has to walk the 1M Bar objects the bench keeps alive). The ratio column compares column
- * input with column input.
+ * npm binding would add), writing into buffers allocated once. "ours batch Bar[]" and "ours batch cols" return
+ * freshly allocated Float64Array outputs on every call, so those cells include that allocation (page faults on
+ * first touch, and now and then a major GC, which has to walk the 1M Bar objects the bench keeps alive). "ours cols
+ * into" passes output columns allocated once (the `into` argument), as the C loop does, so "into/C" compares like
+ * with like: column input, caller-owned outputs; "cols/C" adds our allocation to our side.
  */
 import * as debut from '@debut/indicators';
 import { IndicatorsSync } from '@ixjb94/indicators';
@@ -126,6 +127,8 @@ export default function bench(args: string[]): void {
     const spec = { name: info.name };
     const batch = time(n, reps, () => computeBatch(spec, bars));
     const columns = time(n, reps, () => computeBatchColumns(spec, f64));
+    const into = Object.fromEntries(info.outputs.map((o) => [o, new Float64Array(n)]));
+    const intoCols = time(n, reps, () => computeBatchColumns(spec, f64, into));
     const streaming = time(n, reps, () => {
       const ind = createIndicator(spec);
       for (let i = 0; i < n; i++) ind.update(bars[i] as Bar);
@@ -139,23 +142,25 @@ export default function bench(args: string[]): void {
     const base = npm[info.name] ?? {};
     const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
     const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
-    rows.push([info.name, fmt(batch), fmt(columns), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), fmt(ixjb), fmt(deb)]);
+    rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), fmt(ixjb), fmt(deb)]);
   }
-  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', '@ixjb94 batch', '@debut stream'], rows);
+  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', 'into/C', '@ixjb94 batch', '@debut stream'], rows);
 
   const prow: string[][] = [];
   for (const def of PATTERNS) {
     const batch = time(n, reps, () => computePatternBatch(def.name, bars));
     const columns = time(n, reps, () => computePatternBatchColumns(def.name, f64));
+    const into = new Float64Array(n);
+    const intoCols = time(n, reps, () => computePatternBatchColumns(def.name, f64, undefined, into));
     const streaming = time(n, reps, () => {
       const d = createPatternDetector(def.name);
       for (let i = 0; i < n; i++) d.update(bars[i] as Bar);
     });
     const talib = cMap.get(def.name);
-    prow.push([def.name, fmt(batch), fmt(columns), fmt(streaming), fmt(talib), ratio(columns, talib)]);
+    prow.push([def.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(streaming), fmt(talib), ratio(columns, talib), ratio(intoCols, talib)]);
   }
-  printTable('Candlestick patterns', ['pattern', 'ours batch Bar[]', 'ours batch cols', 'ours update()', 'TA-Lib C', 'cols/C'], prow);
+  printTable('Candlestick patterns', ['pattern', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'ours update()', 'TA-Lib C', 'cols/C', 'into/C'], prow);
   console.log(`\n${cNote}; C arrays, no JS<->C marshalling (the talib npm binding adds that), outputs into buffers allocated once.`);
-  console.log('Ours allocate fresh output columns on every call (included in every batch cell).');
+  console.log('Ours allocate fresh output columns on every call (included in every batch cell) except "ours cols into", which writes into columns allocated once, like C.');
   console.log('npm libraries follow Tulip/own conventions (values differ from TA-Lib); timed for speed only.');
 }

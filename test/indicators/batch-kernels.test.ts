@@ -16,6 +16,7 @@ const specs: IndicatorSpec[] = [
   { name: 'VWAP', params: { window: 7 } }, { name: 'WMA', params: { period: 2 } }, { name: 'WMA', params: { period: 9 } },
   { name: 'DONCHIAN', params: { period: 1 } }, { name: 'DONCHIAN', params: { period: 6 } }, { name: 'SAR' },
   { name: 'SAR', params: { acceleration: 0.3, maximum: 0.2 } }, { name: 'WILLR', params: { period: 14 } }, { name: 'STOCH' }, { name: 'STOCHRSI' },
+  { name: 'SUPERTREND' }, { name: 'SUPERTREND', params: { period: 1, mult: 2 } },
 ];
 
 /** What update() returns for every bar, one NaN-for-null column per output. */

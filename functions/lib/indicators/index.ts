@@ -6,7 +6,7 @@
  * scratch over the corrected history.
  */
 import { AppError } from '../errors.ts';
-import { BATCH_KERNELS, type Field, type OhlcvColumns } from './batch-kernels.ts';
+import { BATCH_KERNELS, type Field, type OhlcvColumns, Outputs } from './batch-kernels.ts';
 import { resolveSpec } from './catalogue.ts';
 import type { Kernel, KernelDef, Params } from './kernel.ts';
 import { copyState, decodeStateInto, encodeState } from './state.ts';
@@ -130,7 +130,11 @@ export function createIndicator(spec: IndicatorSpec, state?: unknown): Streaming
 export function computeBatch(spec: IndicatorSpec, bars: readonly Bar[]): { [output: string]: Float64Array } {
   const { def, params } = resolveSpec(spec);
   const fast = BATCH_KERNELS[def.name];
-  if (fast !== undefined) return named(def, fast.run(columnsFromBars(bars, fast.reads), params));
+  if (fast !== undefined) {
+    const out = new Outputs(bars.length);
+    fast.run(columnsFromBars(bars, fast.reads), params, out);
+    return named(def, out.columns);
+  }
   const kernel = def.create(params);
   const n = bars.length;
   const cols = def.outputs.map(() => new Float64Array(n));
@@ -155,26 +159,50 @@ export function computeBatch(spec: IndicatorSpec, bars: readonly Bar[]): { [outp
 /** OHLCV as columns (e.g. straight from a columnar store); only the columns an indicator reads are required. */
 export interface Columns { open?: ArrayLike<number>; high?: ArrayLike<number>; low?: ArrayLike<number>; close: ArrayLike<number>; volume?: ArrayLike<number> }
 
-/** computeBatch over columns instead of Bar objects (no per-bar object reads). */
-export function computeBatchColumns(spec: IndicatorSpec, data: Columns): { [output: string]: Float64Array } {
+/**
+ * computeBatch over columns instead of Bar objects (no per-bar object reads). `into` optionally supplies the output
+ * columns (one per output name, each as long as close, none sharing memory with an input), which are overwritten
+ * and returned: like TA-Lib's output buffers, reusing them across calls saves allocating and first touching memory.
+ */
+export function computeBatchColumns(spec: IndicatorSpec, data: Columns, into?: { [output: string]: Float64Array }): { [output: string]: Float64Array } {
   const { def, params } = resolveSpec(spec);
-  const fast = BATCH_KERNELS[def.name];
-  if (fast !== undefined) return named(def, fast.run(columnsFromData(data), params));
-  const kernel = def.create(params);
   const n = data.close.length;
+  const given = into === undefined ? undefined : outputColumns(def, data, into);
+  const fast = BATCH_KERNELS[def.name];
+  if (fast !== undefined) {
+    const out = new Outputs(n, given);
+    fast.run(columnsFromData(data), params, out);
+    return named(def, out.columns);
+  }
+  const kernel = def.create(params);
   const nan = { length: n } as ArrayLike<number>;
   const o = data.open ?? nan;
   const h = data.high ?? nan;
   const l = data.low ?? nan;
   const c = data.close;
   const v = data.volume ?? nan;
-  const cols = def.outputs.map(() => new Float64Array(n));
+  const cols = given ?? def.outputs.map(() => new Float64Array(n));
   const out = kernel.out;
   for (let i = 0; i < n; i++) {
     kernel.step(o[i] as number, h[i] as number, l[i] as number, c[i] as number, v[i] as number);
     for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
   }
   return named(def, cols);
+}
+
+/** The caller's output columns in catalogue order, checked: one per output, right length, no memory shared. */
+function outputColumns(def: KernelDef, data: Columns, into: { [output: string]: Float64Array }): Float64Array[] {
+  const n = data.close.length;
+  const taken = [data.open, data.high, data.low, data.close, data.volume].filter((x) => x instanceof Float64Array).map((x) => x.buffer);
+  return def.outputs.map((name) => {
+    const col = into[name];
+    if (!(col instanceof Float64Array) || col.length !== n) {
+      throw new AppError('bad_columns', `into.${name} must be a Float64Array of ${n} values (the length of close); ${def.name} outputs ${def.outputs.join(', ')}.`, { status: 400 });
+    }
+    if (taken.includes(col.buffer)) throw new AppError('bad_columns', `into.${name} shares memory with an input or another output column; pass a separate buffer.`, { status: 400 });
+    taken.push(col.buffer);
+    return col;
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import type { Bar } from '../indicators/types.ts';
 import { copyState, decodeStateInto, encodeState } from '../indicators/state.ts';
 import { PATTERNS, PATTERN_NAMES, type CandleView, type PatternDef, type PatternName } from './definitions.ts';
-import { type OhlcColumns, patternColumns } from './batch.ts';
+import { type OhlcColumns, PATTERN_COLUMNS } from './batch.ts';
 import { RangeType } from './settings.ts';
 
 export { PATTERNS, PATTERN_NAMES, type PatternDef, type PatternName } from './definitions.ts';
@@ -189,6 +189,13 @@ export function createPatternDetector(name: PatternName, params?: { penetration?
   };
 }
 
+/** The pattern's column loop writing into `out` (fresh unless the caller supplied one), NaN over the lookback. */
+function columnsOf(def: PatternDef, cols: OhlcColumns, penetration: number, out?: Float64Array): Float64Array {
+  const dst = (out ?? new Float64Array(cols.close.length)).fill(NaN, 0, def.lookback);
+  PATTERN_COLUMNS[def.name](cols, dst, def.lookback, penetration);
+  return dst;
+}
+
 /** TA-Lib's integer per bar, aligned to the input; NaN during the lookback. */
 export function computePatternBatch(name: PatternName, bars: readonly Bar[], params?: { penetration?: number }): Float64Array {
   const { def, penetration } = resolve(name, params);
@@ -202,18 +209,28 @@ export function computePatternBatch(name: PatternName, bars: readonly Bar[], par
     cols.low[i] = b.low;
     cols.close[i] = b.close;
   }
-  return patternColumns(def, cols, penetration);
+  return columnsOf(def, cols, penetration);
 }
 
-/** computePatternBatch over open/high/low/close columns (e.g. straight from a columnar store). */
-export function computePatternBatchColumns(name: PatternName, data: { open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number> }, params?: { penetration?: number }): Float64Array {
+/**
+ * computePatternBatch over open/high/low/close columns (e.g. straight from a columnar store). `into` optionally
+ * supplies the output column (as long as close, not sharing memory with an input), overwritten and returned: like
+ * TA-Lib's output buffer, reusing it across calls saves allocating and first touching memory.
+ */
+export function computePatternBatchColumns(name: PatternName, data: { open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number> }, params?: { penetration?: number }, into?: Float64Array): Float64Array {
   const { def, penetration } = resolve(name, params);
   const n = data.close.length;
+  if (into !== undefined) {
+    if (!(into instanceof Float64Array) || into.length !== n) throw new AppError('bad_columns', `into must be a Float64Array of ${n} values (the length of close).`, { status: 400 });
+    if ([data.open, data.high, data.low, data.close].some((x) => x instanceof Float64Array && x.buffer === into.buffer)) {
+      throw new AppError('bad_columns', 'into shares memory with an input column; pass a separate buffer.', { status: 400 });
+    }
+  }
   const col = (given: ArrayLike<number>, field: string): Float64Array => {
     if (given.length !== n) throw new AppError('bad_columns', `Column ${field} has ${given.length} values but close has ${n}; pass columns of equal length.`, { status: 400 });
     return given instanceof Float64Array ? given : Float64Array.from(given);
   };
-  return patternColumns(def, { open: col(data.open, 'open'), high: col(data.high, 'high'), low: col(data.low, 'low'), close: data.close instanceof Float64Array ? data.close : Float64Array.from(data.close) }, penetration);
+  return columnsOf(def, { open: col(data.open, 'open'), high: col(data.high, 'high'), low: col(data.low, 'low'), close: data.close instanceof Float64Array ? data.close : Float64Array.from(data.close) }, penetration, into);
 }
 
 /** Restores the snapshot taken before a revised bar and replays the corrected bars. */
