@@ -16,7 +16,7 @@ export const DEFAULT_INDICATORS: IndicatorSet = {
 
 export interface IndicatorsConfig {
   indicators: IndicatorSet;
-  /** Closed bars kept per series to replay a revision or a late candle (a revision older than this is refused). */
+  /** Closed bars kept per series to replay a revision or a late candle: at least this many, at most 1.25x (older revisions are refused). */
   historyBars: number;
   stateTtlMs?: number;
 }

@@ -1,5 +1,6 @@
 import type { IndicatorValue } from '../../schemas/ohlcv.ts';
 import { createIndicator, type Bar, type IndicatorResult, type StreamingIndicator } from '../lib/indicators/index.ts';
+import { packFloats, unpackFloats } from '../lib/state/packed-floats.ts';
 import type { IndicatorSet } from './config.ts';
 
 /**
@@ -10,7 +11,39 @@ export interface IndicatorSeriesState {
   config: string;
   head: Record<string, unknown> | null;
   checkpoint: Record<string, unknown> | null;
-  bars: Bar[];
+  /** The kept bars packed (packBars); a plain array in state written before packing, still read. */
+  bars: string | Bar[];
+}
+
+const BAR_NUMBERS = 7;
+
+/** Kept bars as packed float64s, 7 per bar (time, OHLC, volume, quote volume or NaN): most of a state's numbers. */
+export function packBars(bars: readonly Bar[]): string {
+  const out = new Float64Array(bars.length * BAR_NUMBERS);
+  bars.forEach((b, i) => {
+    const at = i * BAR_NUMBERS;
+    out[at] = b.time;
+    out[at + 1] = b.open;
+    out[at + 2] = b.high;
+    out[at + 3] = b.low;
+    out[at + 4] = b.close;
+    out[at + 5] = b.volume;
+    out[at + 6] = b.quoteVolume ?? Number.NaN;
+  });
+  return packFloats(out);
+}
+
+export function unpackBars(packed: string | Bar[]): Bar[] {
+  if (typeof packed !== 'string') return packed;
+  const n = unpackFloats(packed);
+  const bars: Bar[] = [];
+  for (let i = 0; i + BAR_NUMBERS <= n.length; i += BAR_NUMBERS) {
+    const bar: Bar = { time: n[i] as number, open: n[i + 1] as number, high: n[i + 2] as number, low: n[i + 3] as number, close: n[i + 4] as number, volume: n[i + 5] as number };
+    const quoteVolume = n[i + 6] as number;
+    if (!Number.isNaN(quoteVolume)) bar.quoteVolume = quoteVolume;
+    bars.push(bar);
+  }
+  return bars;
 }
 
 type Live = Record<string, StreamingIndicator>;
@@ -28,7 +61,7 @@ export class SeriesRunner {
   constructor(private readonly set: IndicatorSet, private readonly configId: string, private readonly historyBars: number, state: IndicatorSeriesState | undefined) {
     const usable = state !== undefined && state.config === configId ? state : undefined;
     this.live = this.restore(usable?.head ?? null);
-    this.bars = usable?.bars ?? [];
+    this.bars = usable === undefined ? [] : unpackBars(usable.bars);
     this.checkpoint = usable?.checkpoint ?? null;
   }
 
@@ -59,15 +92,20 @@ export class SeriesRunner {
     return atBar;
   }
 
+  /**
+   * What to store. The checkpoint is advanced past the oldest bars only once a quarter of historyBars more have
+   * accumulated, then back down to historyBars: restoring, advancing and snapshotting it on every batch cost more than
+   * all of the batch's indicator updates. A series so keeps between historyBars and 1.25x as many bars.
+   */
   toState(): IndicatorSeriesState {
     const overflow = this.bars.length - this.historyBars;
-    if (overflow > 0) {
+    if (overflow > Math.ceil(this.historyBars / 4)) {
       const advanced = this.restore(this.checkpoint);
       for (const b of this.bars.slice(0, overflow)) for (const ind of Object.values(advanced)) ind.update(b);
       this.checkpoint = this.snapshot(advanced);
       this.bars = this.bars.slice(overflow);
     }
-    return { config: this.configId, head: this.snapshot(this.live), checkpoint: this.checkpoint, bars: this.bars };
+    return { config: this.configId, head: this.snapshot(this.live), checkpoint: this.checkpoint, bars: packBars(this.bars) };
   }
 
   private restore(snapshots: Record<string, unknown> | null): Live {

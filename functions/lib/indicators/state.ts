@@ -1,9 +1,10 @@
 /**
  * Generic state plumbing for streaming kernels. A kernel keeps its whole state in own fields made of numbers,
- * Float64Arrays and nested kernels, so one walker can snapshot (JSON, NaN/Infinity-safe), restore and copy it
+ * Float64Arrays and nested kernels, so one walker can snapshot (JSON, NaN/Infinity-safe; Float64Arrays packed), restore and copy it
  * (copy = the scratch kernel behind peek()).
  */
 import { AppError } from '../errors.ts';
+import { packFloats, unpackFloats } from '../state/packed-floats.ts';
 
 type Encoded = number | string | boolean | null | Encoded[] | { [key: string]: Encoded };
 
@@ -28,7 +29,9 @@ export function encodeState(obj: object): Encoded {
 function encodeValue(value: unknown): Encoded {
   if (typeof value === 'number') return encodeNumber(value);
   if (typeof value === 'string' || typeof value === 'boolean' || value === null || value === undefined) return value ?? null;
-  if (value instanceof Float64Array || value instanceof Int32Array) return { $f: Array.from(value, encodeNumber) };
+  // Windows of full-precision doubles (an SMA200 holds 200) are most of a snapshot: packed, not decimal JSON.
+  if (value instanceof Float64Array) return { $p: packFloats(value) };
+  if (value instanceof Int32Array) return { $f: Array.from(value, encodeNumber) };
   if (Array.isArray(value)) return value.map(encodeValue);
   if (typeof value === 'object') return encodeState(value);
   throw new AppError('bad_state', `Kernel field of type ${typeof value} cannot be snapshot.`);
@@ -46,7 +49,12 @@ export function decodeStateInto(target: object, encoded: unknown): void {
     if (!(key in rec)) throw badSnapshot(key);
     const cur = rec[key];
     if (typeof cur === 'number') rec[key] = decodeNumber(enc);
-    else if (cur instanceof Float64Array || cur instanceof Int32Array) {
+    else if (cur instanceof Float64Array && typeof (enc as { $p?: Encoded } | null)?.$p === 'string') {
+      const packed = unpackFloats((enc as { $p: string }).$p);
+      if (packed.length !== cur.length) throw badSnapshot(key);
+      cur.set(packed);
+    } else if (cur instanceof Float64Array || cur instanceof Int32Array) {
+      // Decimal arrays: Int32Array fields, and Float64Array fields of snapshots taken before packing.
       const arr = (enc as { $f?: Encoded[] } | null)?.$f;
       if (!Array.isArray(arr) || arr.length !== cur.length) throw badSnapshot(key);
       for (let i = 0; i < arr.length; i++) cur[i] = decodeNumber(arr[i] as Encoded);
