@@ -4,7 +4,10 @@
  * - enqueue publishes the BackfillRequest to `analytics-requests`, keyed by requestId (acks=all), which
  *   connect/backfill.yaml consumes.
  * - status answers from a tail of the same topic: every request (queued) and every `backfill_progress` the backfill
- *   pipeline publishes under that requestId (same key, same partition, so the last record read is the latest state).
+ *   pipeline publishes under that requestId (same key, same partition, so the last record read is the latest state),
+ *   and of its dead-letter topic (`analytics-requests-dlq`, when it exists): a request the backfill function refused
+ *   (too large, unknown pair, rejected upstream) is `failed` with the refusal's code and message, instead of `queued`
+ *   for ever. A later request with the same id (request_backfill again) queues it anew.
  *
  * Stateless per request: the topic is the only state. Every instance tails the whole topic from the beginning (its own
  * throw-away consumer group, no committed offsets), so any instance answers for any request and a restarted one rebuilds
@@ -15,7 +18,8 @@
  */
 import kafkajs, { type Consumer, type Kafka as KafkaClient, type Producer } from 'kafkajs';
 import type { BackfillQueuePort } from '../../functions/mcp/ports.ts';
-import { AnalyticsRequestMessage, type BackfillProgress, type BackfillRequest } from '../../schemas/analytics-requests.ts';
+import { AnalyticsRequestMessage, BackfillRequest, type BackfillProgress } from '../../schemas/analytics-requests.ts';
+import { DeadLetter } from '../../schemas/dead-letter.ts';
 
 // kafkajs is CommonJS: Node's ESM loader only sees some of its named exports, so take them from the default export.
 const { Kafka, logLevel } = kafkajs;
@@ -41,6 +45,18 @@ function queued(request: BackfillRequest): BackfillProgress {
   return { kind: 'backfill_progress', requestId: request.requestId, status: 'queued', candles: 0, pages: 0, at: request.requestedAt };
 }
 
+/** A dead letter of a refused BackfillRequest, as the failed progress it means; null for anything else. */
+export function failedProgressOf(value: unknown): BackfillProgress | null {
+  const letter = DeadLetter.safeParse(value);
+  if (!letter.success) return null;
+  const request = BackfillRequest.safeParse(letter.data.original);
+  if (!request.success) return null;
+  return {
+    kind: 'backfill_progress', requestId: request.data.requestId, status: 'failed', candles: 0, pages: 0,
+    error: { code: letter.data.reasonCode, message: letter.data.message }, at: letter.data.failedAt,
+  };
+}
+
 /** The latest progress per requestId, bounded (Map keeps insertion order: re-inserting moves a key to the end). */
 function progressView(maxTracked: number): { get(id: string): BackfillProgress | null; set(p: BackfillProgress): void; has(id: string): boolean } {
   const byId = new Map<string, BackfillProgress>();
@@ -57,6 +73,7 @@ function progressView(maxTracked: number): { get(id: string): BackfillProgress |
 
 export function createKafkaBackfillQueue(opts: KafkaBackfillQueueOptions): KafkaBackfillQueue {
   const topic = opts.topic ?? ANALYTICS_REQUESTS_TOPIC;
+  const dlq = `${topic}-dlq`;
   const log = opts.log ?? (() => undefined);
   const kafka: KafkaClient = new Kafka({ clientId: opts.clientId ?? 'mcp-backfill', brokers: opts.brokers, logLevel: logLevel.NOTHING });
   const view = progressView(opts.maxTracked ?? 100_000);
@@ -67,19 +84,33 @@ export function createKafkaBackfillQueue(opts: KafkaBackfillQueueOptions): Kafka
     const parsed = AnalyticsRequestMessage.safeParse(message);
     if (!parsed.success) return;
     const m = parsed.data;
-    // A request only creates the entry: a (re-)delivered request must not reset progress already reported.
     if (m.kind === 'backfill') {
-      if (!view.has(m.requestId)) view.set(queued(m));
+      // A request creates the entry; a (re-)delivered one must not reset progress already reported. A newer request
+      // for a queued or failed id (request_backfill again after a failure) is the one its next outcome answers.
+      const current = view.get(m.requestId);
+      if (current === null || ((current.status === 'queued' || current.status === 'failed') && m.requestedAt > current.at)) view.set(queued(m));
     } else {
       view.set(m);
     }
   }
 
+  /** A refusal from the dead-letter topic; the topics are read side by side, so one older than the entry is stale. */
+  function recordRefusal(value: unknown): void {
+    const failed = failedProgressOf(value);
+    if (failed === null) return;
+    const current = view.get(failed.requestId);
+    if (current === null || current.at <= failed.at) view.set(failed);
+  }
+
   async function startTail(): Promise<{ consumer: Consumer; caughtUp: Promise<void> }> {
     const admin = kafka.admin();
     await admin.connect();
+    const topics = [topic, ...((await admin.listTopics()).includes(dlq) ? [dlq] : [])];
     // What exists now is what an answer must reflect: partitions with records must be read up to their end.
-    const pending = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high) - 1]));
+    const pending = new Map<string, number>();
+    for (const t of topics) {
+      for (const p of await admin.fetchTopicOffsets(t)) if (Number(p.high) > Number(p.low)) pending.set(`${t}/${p.partition}`, Number(p.high) - 1);
+    }
     await admin.disconnect();
     let markCaughtUp = (): void => undefined;
     const caughtUp = new Promise<void>((resolve) => {
@@ -88,18 +119,21 @@ export function createKafkaBackfillQueue(opts: KafkaBackfillQueueOptions): Kafka
     if (pending.size === 0) markCaughtUp();
     const consumer = kafka.consumer({ groupId: `mcp-backfill-status-${crypto.randomUUID()}` });
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ topic: from, partition, message }) => {
         try {
-          record(JSON.parse(message.value?.toString() ?? 'null'));
+          const value: unknown = JSON.parse(message.value?.toString() ?? 'null');
+          if (from === dlq) recordRefusal(value);
+          else record(value);
         } catch {
-          log(`mcp backfill status: skipped a non-JSON record at ${topic}/${partition}@${message.offset}`);
+          log(`mcp backfill status: skipped a non-JSON record at ${from}/${partition}@${message.offset}`);
         }
-        const last = pending.get(partition);
+        const key = `${from}/${partition}`;
+        const last = pending.get(key);
         if (last !== undefined && Number(message.offset) >= last) {
-          pending.delete(partition);
+          pending.delete(key);
           if (pending.size === 0) markCaughtUp();
         }
       },

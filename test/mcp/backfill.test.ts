@@ -7,7 +7,8 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackfillRequest } from '../../schemas/analytics-requests.ts';
 import type { BackfillProgress } from '../../schemas/analytics-requests.ts';
-import { createKafkaBackfillQueue } from '../../scripts/lib/mcp-backfill-queue.ts';
+import type { DeadLetter } from '../../schemas/dead-letter.ts';
+import { createKafkaBackfillQueue, failedProgressOf } from '../../scripts/lib/mcp-backfill-queue.ts';
 import { modernClient } from './clients.ts';
 import type { TestClient } from './clients.ts';
 import { HOUR, T_END, startFixture } from './fixture.ts';
@@ -96,6 +97,47 @@ describe('backfill over analytics-requests', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('reports a request the backfill function refused as failed with its reason, and queues it again on request', async () => {
+    const args = { symbols: ['SOL-USD'], timeframe: '1h', range: { from: T_END - 60 * HOUR, to: T_END - 50 * HOUR } };
+    const first = await c.call('request_backfill', args);
+    const requestId = first.structured.requestId as string;
+    const request = (await topicRecords(4)).find((r) => r.key === requestId)?.value;
+    expect(BackfillRequest.parse(request).requestId).toBe(requestId);
+    // What connect/backfill.yaml writes for a refusal: the dead letter, keyed by the request id.
+    const letter: DeadLetter = { schemaVersion: 1, stage: 'backfill', reasonCode: 'CC_NO_DATA', message: 'no data for SOL-USD on cccagg', original: request, failedAt: Date.now() };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'analytics-requests-dlq', acks: -1, messages: [{ key: requestId, value: JSON.stringify(letter) }] });
+    await producer.disconnect();
+
+    let status = await c.call('get_backfill_status', { requestId });
+    for (let i = 0; i < 200 && (status.structured.progress as { status: string }).status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await c.call('get_backfill_status', { requestId });
+    }
+    expect(status.structured.progress).toEqual(expect.objectContaining({ requestId, status: 'failed', error: { code: 'CC_NO_DATA', message: 'no data for SOL-USD on cccagg' } }));
+    expect(status.structured.summary).toMatch(/failed \(CC_NO_DATA: no data for SOL-USD on cccagg\)/);
+
+    const again = await c.call('request_backfill', args);
+    expect(again.structured).toEqual(expect.objectContaining({ requestId, status: 'queued', summary: expect.stringMatching(/again \(the last attempt failed: CC_NO_DATA\)/) }));
+    expect((await topicRecords(5)).filter((r) => r.key === requestId && (r.value as { kind: string }).kind === 'backfill')).toHaveLength(2);
+    // An instance replaying both topics sees the newer request after the refusal: queued, not failed.
+    const fresh = createKafkaBackfillQueue({ brokers: [f.broker.address] });
+    try {
+      expect(await fresh.status(requestId)).toEqual(expect.objectContaining({ status: 'queued' }));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('reads only dead letters of backfill requests as failures', () => {
+    const base = { schemaVersion: 1, stage: 'backfill', reasonCode: 'RANGE_TOO_LARGE', message: 'too large', failedAt: 5 };
+    expect(failedProgressOf({ ...base, original: { not: 'a request' } })).toBeNull();
+    expect(failedProgressOf({ reasonCode: 'X' })).toBeNull();
+    const original = { kind: 'backfill', requestId: 'bf_abcdef', exchange: 'cccagg', symbols: ['BTC-USD'], timeframe: '1m', from: 0, to: 60_000, reason: 'cli', requestedBy: 'cli', requestedAt: 1 };
+    expect(failedProgressOf({ ...base, original })).toEqual({ kind: 'backfill_progress', requestId: 'bf_abcdef', status: 'failed', candles: 0, pages: 0, error: { code: 'RANGE_TOO_LARGE', message: 'too large' }, at: 5 });
   });
 
   it('answers BACKFILL_NOT_FOUND for an id nobody requested', async () => {

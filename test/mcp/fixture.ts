@@ -87,7 +87,7 @@ export async function startAnalyticsBroker(): Promise<{ broker: BrokerHandle; st
   const admin = new kafkajs.Kafka({ clientId: 'mcp-test-admin', brokers: [broker.address], logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await applyTopics(admin, [topicSpec('analytics-requests') as NonNullable<ReturnType<typeof topicSpec>>]);
+    await applyTopics(admin, ['analytics-requests', 'analytics-requests-dlq'].map((name) => topicSpec(name) as NonNullable<ReturnType<typeof topicSpec>>));
   } finally {
     await admin.disconnect();
   }
