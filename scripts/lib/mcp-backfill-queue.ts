@@ -58,11 +58,10 @@ export function failedProgressOf(value: unknown): BackfillProgress | null {
 }
 
 /** The latest progress per requestId, bounded (Map keeps insertion order: re-inserting moves a key to the end). */
-function progressView(maxTracked: number): { get(id: string): BackfillProgress | null; set(p: BackfillProgress): void; has(id: string): boolean } {
+function progressView(maxTracked: number): { get(id: string): BackfillProgress | null; set(p: BackfillProgress): void } {
   const byId = new Map<string, BackfillProgress>();
   return {
     get: (id) => byId.get(id) ?? null,
-    has: (id) => byId.has(id),
     set(p) {
       byId.delete(p.requestId);
       byId.set(p.requestId, p);
