@@ -1,5 +1,6 @@
 import { redact } from '../../functions/lib/errors.ts';
 import { Interpolation } from './bloblang.ts';
+import { httpRequest } from './http-request.ts';
 import type { Message } from './message.ts';
 import { sleep, type Ctx, type Processor } from './runtime.ts';
 import { parseDuration } from './units.ts';
@@ -45,21 +46,20 @@ export function httpProcessor(conf: HttpProcessorConf, ctx: Ctx): Processor {
       if (ctx.signal.aborted) break;
       let status: number;
       try {
-        const res = await fetch(target, {
+        const res = await httpRequest(target, {
           method: conf.verb,
           headers: requestHeaders,
-          body: conf.verb === 'GET' || conf.verb === 'HEAD' ? undefined : new Uint8Array(m.content),
+          ...(conf.verb === 'GET' || conf.verb === 'HEAD' ? {} : { body: m.content }),
           signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ctx.signal]),
         });
         status = res.status;
-        const body = Buffer.from(await res.arrayBuffer());
         m.meta.set('http_status_code', String(status));
         if (isSuccess(status)) {
-          m.setBytes(body);
+          m.setBytes(res.body);
           m.error = undefined;
           return;
         }
-        failure = `HTTP request returned unexpected response code (${status}): ${res.statusText}, Error: ${body.toString('utf8').slice(0, 500)}`;
+        failure = `HTTP request returned unexpected response code (${status}): ${res.statusText}, Error: ${res.body.toString('utf8').slice(0, 500)}`;
       } catch (error) {
         failure = `${conf.verb} ${redact(target)}: ${(error as Error).message}`;
         backoffMs = retryPeriodMs;

@@ -29,6 +29,10 @@ beforeAll(async () => {
     // Even positions are valid, odd ones refused: per-element verdicts, same length and order.
     return c.json(batch.map((e, i) => (i % 2 === 0 ? { ok: true, message: { ...e, checked: true } } : { ok: false, deadLetter: { schemaVersion: 1, stage: 'validate', reasonCode: 'ODD', message: 'odd position', original: e, failedAt: 1 } })));
   });
+  app.post('/slow', async (c) => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return c.text('too late');
+  });
   app.post('/valid', async (c) => {
     state.valid.push((await c.req.json()) as Element);
     return c.text('ok');
@@ -232,6 +236,30 @@ output:
     await stream.done;
     expect(state.calls).toBe(2);
     expect(state.valid).toEqual([{ id: 'HTTP request returned unexpected response code (500): Internal Server Error, Error: warming up' }]);
+  });
+
+  it('a timed-out or refused call flags the message with the method, the URL and the cause', async () => {
+    const errorOf = async (http: string): Promise<unknown> => {
+      reset();
+      const stream = await start(`
+http: { enabled: false }
+logger: { level: OFF }
+input:
+  generate: { count: 1, interval: 0s, mapping: 'root = {"id": "x"}' }
+pipeline:
+  processors:
+    - http: ${http}
+output:
+  drop: {}
+  processors:
+    - mapping: 'root = {"id": error()}'
+    - http: { url: "\${FN}/valid" }
+`);
+      await stream.done;
+      return (state.valid[0] as Element | undefined)?.id;
+    };
+    expect(await errorOf('{ url: "${FN}/slow", timeout: 100ms, retries: 0 }')).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/slow: The operation was aborted due to timeout$/);
+    expect(await errorOf('{ url: "http://127.0.0.1:1/fn", retries: 0 }')).toBe('POST http://127.0.0.1:1/fn: connect ECONNREFUSED 127.0.0.1:1');
   });
 });
 
