@@ -8,7 +8,7 @@
 import { AppError } from '../errors.ts';
 import { BATCH_KERNELS, type Field, type OhlcvColumns, Outputs } from './batch-kernels.ts';
 import { resolveSpec } from './catalogue.ts';
-import type { Kernel, KernelDef, Params } from './kernel.ts';
+import type { BarValues, Kernel, KernelDef, Params } from './kernel.ts';
 import { copyState, decodeStateInto, encodeState } from './state.ts';
 import type { Bar, IndicatorResult, IndicatorSpec, StreamingIndicator } from './types.ts';
 
@@ -34,6 +34,8 @@ class Indicator implements StreamingIndicator {
    * indicator, so loads through them are megamorphic once an app runs several indicators.
    */
   private readonly kernelOut: Float64Array;
+  /** kernel.step read once: through `this.kernel` the load is megamorphic (a stub-cache probe) on every bar. */
+  private readonly step: Kernel['step'];
   private readonly scratchOut: Float64Array;
   private readonly outputs: readonly string[];
   private readonly method: string;
@@ -51,6 +53,7 @@ class Indicator implements StreamingIndicator {
     this.lookback = def.lookback(params);
     this.unstable = def.unstable(params);
     this.kernelOut = this.kernel.out;
+    this.step = this.kernel.step;
     this.scratchOut = this.scratch.out;
     this.outputs = def.outputs;
     this.method = def.method;
@@ -59,12 +62,12 @@ class Indicator implements StreamingIndicator {
   }
 
   update(bar: Bar): IndicatorResult {
-    this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.step.call(this.kernel, bar);
     return this.result(this.kernelOut, ++this.consumed, false);
   }
 
   updateValues(bar: Bar, out: Float64Array): Float64Array {
-    this.kernel.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.step.call(this.kernel, bar);
     this.consumed++;
     // An element loop, not out.set(): TypedArray#set is a builtin call that cost more than the whole kernel step.
     const src = this.kernelOut;
@@ -74,7 +77,7 @@ class Indicator implements StreamingIndicator {
 
   peek(bar: Bar): IndicatorResult {
     copyState(this.scratch, this.kernel);
-    this.scratch.step(bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.step.call(this.scratch, bar);
     return this.result(this.scratchOut, this.consumed + 1, true);
   }
 
@@ -142,14 +145,12 @@ export function computeBatch(spec: IndicatorSpec, bars: readonly Bar[]): { [outp
   const c0 = cols[0] as Float64Array;
   if (cols.length === 1) {
     for (let i = 0; i < n; i++) {
-      const b = bars[i] as Bar;
-      kernel.step(b.open, b.high, b.low, b.close, b.volume);
+      kernel.step(bars[i] as Bar);
       c0[i] = out[0] as number;
     }
   } else {
     for (let i = 0; i < n; i++) {
-      const b = bars[i] as Bar;
-      kernel.step(b.open, b.high, b.low, b.close, b.volume);
+      kernel.step(bars[i] as Bar);
       for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
     }
   }
@@ -183,8 +184,14 @@ export function computeBatchColumns(spec: IndicatorSpec, data: Columns, into?: {
   const v = data.volume ?? nan;
   const cols = given ?? def.outputs.map(() => new Float64Array(n));
   const out = kernel.out;
+  const bar: BarValues = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
   for (let i = 0; i < n; i++) {
-    kernel.step(o[i] as number, h[i] as number, l[i] as number, c[i] as number, v[i] as number);
+    bar.open = o[i] as number;
+    bar.high = h[i] as number;
+    bar.low = l[i] as number;
+    bar.close = c[i] as number;
+    bar.volume = v[i] as number;
+    kernel.step(bar);
     for (let j = 0; j < cols.length; j++) (cols[j] as Float64Array)[i] = out[j] as number;
   }
   return named(def, cols);

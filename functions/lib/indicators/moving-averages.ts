@@ -1,5 +1,5 @@
 /** SMA, EMA, WMA, DEMA, TEMA on close, in TA-Lib's arithmetic order. */
-import { Kernel, param, type KernelDef, type Params } from './kernel.ts';
+import { Kernel, param, type KernelDef, type Params, type BarValues } from './kernel.ts';
 import { RollingEma, RollingSma, decayBars } from './rolling.ts';
 
 const period = (def: number) => param('period', def, 2, 100000, 'number of bars in the average');
@@ -10,7 +10,8 @@ class SmaKernel extends Kernel {
     super(1);
     this.sma = new RollingSma(p.period as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     this.out[0] = this.sma.push(c);
   }
@@ -22,7 +23,8 @@ class EmaKernel extends Kernel {
     super(1);
     this.ema = new RollingEma(p.period as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     this.out[0] = this.ema.push(c);
   }
@@ -41,7 +43,8 @@ class WmaKernel extends Kernel {
     this.period = p.period as number;
     this.buf = new Float64Array(this.period);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     const n = this.period;
     const i = this.n++;
     let s = this.slot;
@@ -71,7 +74,8 @@ class DemaKernel extends Kernel {
     this.e1 = new RollingEma(p.period as number);
     this.e2 = new RollingEma(p.period as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     const a = this.e1.push(c);
     const b = a === a ? this.e2.push(a) : NaN;
@@ -89,7 +93,8 @@ class TemaKernel extends Kernel {
     this.e2 = new RollingEma(p.period as number);
     this.e3 = new RollingEma(p.period as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     const a = this.e1.push(c);
     const b = a === a ? this.e2.push(a) : NaN;

@@ -1,5 +1,5 @@
 /** RSI, MACD, STOCH, STOCHRSI, CCI, MFI, WILLR, ROC, ported from TA-Lib's C loops. */
-import { Kernel, isZero, param, type KernelDef, type Params } from './kernel.ts';
+import { Kernel, isZero, param, type KernelDef, type Params, type BarValues } from './kernel.ts';
 import { History, RollingEma, RollingExtreme, RollingSma, decayBars } from './rolling.ts';
 
 /** Wilder RSI exactly as TA_RSI (default compatibility): SMA seed of gains/losses over bars 1..n. */
@@ -46,7 +46,8 @@ class RsiKernel extends Kernel {
     super(1);
     this.rsi = new RsiCore(p.period as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     this.out[0] = this.rsi.push(c);
   }
@@ -69,7 +70,8 @@ class MacdKernel extends Kernel {
     this.slowEma = new RollingEma(slow);
     this.signalEma = new RollingEma(p.signal as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     const f = this.fastEma.push(c);
     const s = this.slowEma.push(c);
@@ -103,7 +105,10 @@ class StochKernel extends Kernel {
     this.kSma = new RollingSma(p.slowK as number);
     this.dSma = new RollingSma(p.slowD as number);
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     const i = this.n++;
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
@@ -133,7 +138,8 @@ class StochRsiKernel extends Kernel {
     this.lo = new RollingExtreme(this.fastKPeriod, false);
     this.dSma = new RollingSma(p.fastD as number);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     this.n++;
     const r = this.rsi.push(c);
     if (r !== r) return;
@@ -193,7 +199,10 @@ class CciKernel extends Kernel {
     this.period = p.period as number;
     this.buf = new Float64Array(this.period);
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     const n = this.period;
     const i = this.n++;
     const tp = (h + l + c) / 3;
@@ -219,7 +228,11 @@ class MfiKernel extends Kernel {
     this.pos = new Float64Array(this.period);
     this.neg = new Float64Array(this.period);
   }
-  step(_o: number, h: number, l: number, c: number, v: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
+    const v = bar.volume;
     const n = this.period;
     const i = this.n++;
     const tp = (h + l + c) / 3.0;
@@ -264,7 +277,10 @@ class WillrKernel extends Kernel {
     this.hi = new RollingExtreme(this.period, true);
     this.lo = new RollingExtreme(this.period, false);
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     const i = this.n++;
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
@@ -282,7 +298,8 @@ class RocKernel extends Kernel {
     this.period = p.period as number;
     this.hist = new History(this.period + 1);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     const i = this.n++;
     this.hist.push(c);
     if (i < this.period) return;

@@ -1,5 +1,5 @@
 /** ADX/+DI/-DI and SAR ported from TA-Lib; Ichimoku as published by Hosoda. */
-import { Kernel, isZero, param, type KernelDef, type Params } from './kernel.ts';
+import { Kernel, isZero, param, type KernelDef, type Params, type BarValues } from './kernel.ts';
 import { History, RollingExtreme, decayBars } from './rolling.ts';
 
 /**
@@ -20,7 +20,10 @@ class AdxKernel extends Kernel {
     super(3);
     this.period = p.period as number;
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     const n = this.period;
     const i = this.n++;
     if (i === 0) {
@@ -90,7 +93,9 @@ class SarKernel extends Kernel {
     this.max = p.maximum as number;
     this.accel = Math.min(p.acceleration as number, this.max);
   }
-  step(_o: number, h: number, l: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
     const i = this.n++;
     if (i === 0) {
       this.newHigh = h;
@@ -199,7 +204,10 @@ class IchimokuKernel extends Kernel {
     this.histA = new History(this.disp + 1);
     this.histB = new History(this.disp + 1);
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     const i = this.n++;
     const tenkan = i >= this.conv - 1 ? (this.convHi.push(h) + this.convLo.push(l)) / 2 : (this.convHi.push(h), this.convLo.push(l), NaN);
     const kijun = i >= this.base - 1 ? (this.baseHi.push(h) + this.baseLo.push(l)) / 2 : (this.baseHi.push(h), this.baseLo.push(l), NaN);

@@ -1,5 +1,5 @@
 /** BBANDS, ATR (TA-Lib) and the published band indicators built on them: Keltner, Donchian, SuperTrend. */
-import { Kernel, param, type KernelDef, type Params } from './kernel.ts';
+import { Kernel, param, type KernelDef, type Params, type BarValues } from './kernel.ts';
 import { RollingEma, RollingExtreme, RollingSma, decayBars } from './rolling.ts';
 
 /** TA-Lib TRANGE + ATR: TR from bar 1 (needs a previous close), seed = mean TR[1..n], then Wilder smoothing. */
@@ -44,7 +44,10 @@ class AtrKernel extends Kernel {
     super(1);
     this.atr = new AtrCore(p.period as number);
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     this.n++;
     this.out[0] = this.atr.push(h, l, c);
   }
@@ -67,7 +70,8 @@ class BbandsKernel extends Kernel {
     this.sma = new RollingSma(this.period);
     this.sq = new Float64Array(this.period);
   }
-  step(_o: number, _h: number, _l: number, c: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
     const n = this.period;
     const i = this.n++;
     const mid = this.sma.push(c);
@@ -99,7 +103,10 @@ class KeltnerKernel extends Kernel {
     this.atr = new AtrCore(p.atrPeriod as number);
     this.mult = p.mult as number;
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     this.n++;
     const mid = this.ema.push((h + l + c) / 3);
     const atr = this.atr.push(h, l, c);
@@ -121,7 +128,9 @@ class DonchianKernel extends Kernel {
     this.hi = new RollingExtreme(this.period, true);
     this.lo = new RollingExtreme(this.period, false);
   }
-  step(_o: number, h: number, l: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
     const i = this.n++;
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
@@ -148,7 +157,10 @@ class SuperTrendKernel extends Kernel {
     this.atr = new AtrCore(p.period as number);
     this.mult = p.mult as number;
   }
-  step(_o: number, h: number, l: number, c: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
     this.n++;
     const atr = this.atr.push(h, l, c);
     const pc = this.prevClose;

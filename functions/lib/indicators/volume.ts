@@ -1,5 +1,5 @@
 /** OBV (TA-Lib) and VWAP (published: cumulative or rolling typical-price VWAP). */
-import { Kernel, param, type KernelDef, type Params } from './kernel.ts';
+import { Kernel, param, type KernelDef, type Params, type BarValues } from './kernel.ts';
 
 /** TA_OBV: starts at volume[0] (not 0), then adds/subtracts volume as close rises/falls. */
 class ObvKernel extends Kernel {
@@ -8,7 +8,9 @@ class ObvKernel extends Kernel {
   constructor() {
     super(1);
   }
-  step(_o: number, _h: number, _l: number, c: number, v: number): void {
+  step(bar: BarValues): void {
+    const c = bar.close;
+    const v = bar.volume;
     const i = this.n++;
     if (i === 0) this.obv = v;
     else if (c > this.prevClose) this.obv += v;
@@ -32,7 +34,11 @@ class VwapKernel extends Kernel {
     this.pv = new Float64Array(this.window);
     this.vol = new Float64Array(this.window);
   }
-  step(_o: number, h: number, l: number, c: number, v: number): void {
+  step(bar: BarValues): void {
+    const h = bar.high;
+    const l = bar.low;
+    const c = bar.close;
+    const v = bar.volume;
     const i = this.n++;
     const pv = ((h + l + c) / 3) * v;
     const w = this.window;
