@@ -3,9 +3,9 @@
  * (what the ingestion worker does with the simulator's stream), measured two ways beside a raw kafkajs baseline:
  *  1. sustained throughput: BENCH_CANDLES candles POSTed as fast as the ingest pipeline acknowledges them, until both
  *     stores hold every one (candles/s end to end);
- *  2. latency at a fixed rate (BENCH_RATE candles/s for BENCH_SECONDS): from a candle leaving the source to its alert
+ *  2. latency at fixed rates (BENCH_RATES candles/s, each for BENCH_SECONDS): from a candle leaving the source to its alert
  *     on `alerts` (a rule fires on every closed candle), p50 / p99;
- * baseline: the same messages produced to and consumed from one topic with kafkajs, at the same rate, in the same run.
+ * baseline: the highest rate's messages produced to and consumed from one topic with kafkajs, at that rate, in the same run.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,12 @@ import { startEngineWorkers, startFunctionsWorker, startPipelinesWorker, threadC
 
 const { Kafka, logLevel } = kafkajs;
 const CANDLES = Number(process.env.BENCH_CANDLES ?? 20_000);
-const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+/** Rates measured in phase 2, lowest first (BENCH_RATE, one rate, is still read). */
+const RATES = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '100,300,1000').split(',').map(Number).filter((r) => r > 0).sort((a, b) => a - b);
+/** The baseline runs at the highest rate. */
+const RATE = RATES[RATES.length - 1] ?? 1_000;
+// Per hop: when each stage's producer stamped the candle onto its topic (record timestamp), relative to the send.
+const HOPS = ['ohlcv-raw', 'ohlcv-validated', 'ohlcv-enriched'];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SERIES = 50;
 const TIMESTAMP = /"timestamp":(\d+)/;
@@ -88,6 +93,23 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** Latency samples (ms) of one rate. */
+interface Samples { latencies: number[]; toAlertsFn: number[]; alertStamps: number[]; hops: Map<string, number[]> }
+
+const newSamples = (): Samples => ({ latencies: [], toAlertsFn: [], alertStamps: [], hops: new Map(HOPS.map((t) => [t, []])) });
+
+interface RateResult {
+  rate: number;
+  candles: number;
+  samples: Samples;
+  cpu: string;
+  stages: string[];
+  loopLag: string;
+  runnerLag: { p50: number; p99: number; max: number } | undefined;
+}
+
+const sorted = (v: readonly number[]): number[] => [...v].sort((a, b) => a - b);
+
 export default async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-pipeline-'));
   const rules = join(dir, 'rules.json');
@@ -140,8 +162,8 @@ export default async function main(): Promise<void> {
     if (!res.ok) throw new Error(`ingest answered ${res.status}`);
   };
   const perSeries = Math.ceil(CANDLES / SERIES);
-  const latencyCandles = Math.ceil((RATE * SECONDS) / SERIES);
-  const start = Math.floor((Date.now() - (perSeries + latencyCandles + 10) * 60_000) / 60_000) * 60_000;
+  const latencyCandles = RATES.map((rate) => Math.ceil((rate * SECONDS) / SERIES));
+  const start = Math.floor((Date.now() - (perSeries + latencyCandles.reduce((a, b) => a + b, 0) + 10) * 60_000) / 60_000) * 60_000;
   try {
     // 1. Throughput into both stores. BENCH_CPU_PROFILE=FILE profiles this thread over phases 1 and 2.
     const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : undefined;
@@ -183,19 +205,14 @@ export default async function main(): Promise<void> {
     const drainUntil = Date.now() + 180_000;
     while (((await counts())['alerts.yaml']?.received ?? total) < total && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
 
-    // 2. Latency at a fixed rate: candle leaves the source -> its alert on `alerts`.
+    // 2. Latency at fixed rates, lowest first: candle leaves the source -> its alert on `alerts`.
     const sentAt = new Map<string, number>();
     const sentWallAt = new Map<string, number>();
-    const latencies: number[] = [];
-    /** Candle sent -> the alerts function judged it (its emittedAt), wall clock: where the time goes before the last hop. */
-    const toAlertsFn: number[] = [];
+    /** What the consumers below record for the rate being measured. */
+    let current = newSamples();
     const consumer = kafka.consumer({ groupId: `bench-alerts-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: 'alerts', fromBeginning: false });
-    // Per hop: when each stage's producer stamped the candle onto its topic (record timestamp), relative to the send.
-    const HOPS = ['ohlcv-raw', 'ohlcv-validated', 'ohlcv-enriched'];
-    const hops = new Map<string, number[]>(HOPS.map((t) => [t, []]));
-    const alertStamps: number[] = [];
     const hopConsumer = kafka.consumer({ groupId: `bench-hops-${Date.now()}` });
     await hopConsumer.connect();
     for (const topic of HOPS) await hopConsumer.subscribe({ topic, fromBeginning: false });
@@ -205,54 +222,65 @@ export default async function main(): Promise<void> {
       const symbol = message.key?.toString().split(':')[1];
       const timestamp = TIMESTAMP.exec(message.value?.toString() ?? '')?.[1];
       const sent = sentWallAt.get(`${symbol}:${timestamp}`);
-      if (sent !== undefined) hops.get(topic)?.push(Number(message.timestamp) - sent);
+      if (sent !== undefined) current.hops.get(topic)?.push(Number(message.timestamp) - sent);
     } });
     let seen = 0;
-    const expected = latencyCandles * SERIES;
-    const allSeen = new Promise<void>((resolve) => {
-      void consumer.run({ eachMessage: async ({ message }) => {
-        const e = JSON.parse(message.value?.toString() ?? '{}') as AlertsMessage;
-        if (e.kind !== 'alert') return;
-        const t = sentAt.get(`${e.symbol}:${e.at}`);
-        if (t === undefined) return;
-        latencies.push(performance.now() - t);
-        const stampedWall = sentWallAt.get(`${e.symbol}:${e.at}`);
-        if (stampedWall !== undefined) alertStamps.push(Number(message.timestamp) - stampedWall);
-        const sentWall = sentWallAt.get(`${e.symbol}:${e.at}`);
-        if (sentWall !== undefined) toAlertsFn.push(e.emittedAt - sentWall);
-        if (++seen >= expected) resolve();
-      } });
-    });
-    await new Promise((r) => setTimeout(r, 3000)); // let the consumer join before producing
-    const tickMs = 100;
-    const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
-    const all: OhlcvMessage[] = [];
-    for (let n = perSeries; n < perSeries + latencyCandles; n++) for (let s = 0; s < SERIES; s++) all.push(candle(s, n, start, 0));
-    const lag2 = monitorEventLoopDelay({ resolution: 10 });
-    lag2.enable();
-    await Promise.all(runners.map((r) => r.loopDelay())); // resets the runner threads' histograms
-    const counts2 = await counts();
-    const active2 = threadCpuTimes();
-    const t1 = performance.now();
-    const sends: Array<Promise<void>> = [];
-    for (let i = 0, tick = 0; i < all.length; i += perTick, tick++) {
-      const wait = t1 + tick * tickMs - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const slice = all.slice(i, i + perTick).map((c) => ({ ...c, receivedAt: Date.now() }));
-      for (const c of slice) {
-        sentAt.set(`${c.symbol}:${c.timestamp}`, performance.now());
-        sentWallAt.set(`${c.symbol}:${c.timestamp}`, Date.now());
+    let awaited = { count: 0, release: () => {} };
+    void consumer.run({ eachMessage: async ({ message }) => {
+      const e = JSON.parse(message.value?.toString() ?? '{}') as AlertsMessage;
+      if (e.kind !== 'alert') return;
+      const t = sentAt.get(`${e.symbol}:${e.at}`);
+      if (t === undefined) return;
+      current.latencies.push(performance.now() - t);
+      const sentWall = sentWallAt.get(`${e.symbol}:${e.at}`);
+      if (sentWall !== undefined) {
+        current.alertStamps.push(Number(message.timestamp) - sentWall);
+        current.toAlertsFn.push(e.emittedAt - sentWall);
       }
-      sends.push(post(slice));
+      if (++seen >= awaited.count) awaited.release();
+    } });
+    await new Promise((r) => setTimeout(r, 3000)); // let the consumers join before producing
+    const tickMs = 100;
+    const atRates: RateResult[] = [];
+    let next = perSeries;
+    for (const [k, rate] of RATES.entries()) {
+      current = newSamples();
+      const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+      const all: OhlcvMessage[] = [];
+      for (let n = next; n < next + (latencyCandles[k] as number); n++) for (let s = 0; s < SERIES; s++) all.push(candle(s, n, start, 0));
+      next += latencyCandles[k] as number;
+      const allSeen = new Promise<void>((release) => {
+        awaited = { count: seen + all.length, release };
+      });
+      const lag2 = monitorEventLoopDelay({ resolution: 10 });
+      lag2.enable();
+      await Promise.all(runners.map((r) => r.loopDelay())); // resets the runner threads' histograms
+      const counts2 = await counts();
+      const active2 = threadCpuTimes();
+      const t1 = performance.now();
+      const sends: Array<Promise<void>> = [];
+      for (let i = 0, tick = 0; i < all.length; i += perTick, tick++) {
+        const wait = t1 + tick * tickMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const slice = all.slice(i, i + perTick).map((c) => ({ ...c, receivedAt: Date.now() }));
+        for (const c of slice) {
+          sentAt.set(`${c.symbol}:${c.timestamp}`, performance.now());
+          sentWallAt.set(`${c.symbol}:${c.timestamp}`, Date.now());
+        }
+        sends.push(post(slice));
+      }
+      await Promise.all(sends);
+      await allSeen;
+      lag2.disable();
+      const active3 = threadCpuTimes();
+      const runnerLags = await Promise.all(runners.map((r) => r.loopDelay()));
+      // After the loop delays: reading the counts resets the runner threads' histograms.
+      const stages = stageLines(await counts(), counts2);
+      atRates.push({
+        rate, candles: all.length, samples: current, cpu: threadLine(active2, active3, all.length), stages, loopLag: lagOf(lag2),
+        runnerLag: runnerLags.length === 0 ? undefined : runnerLags.reduce((a, b) => (b.p99 > a.p99 ? b : a)),
+      });
     }
-    await Promise.all(sends);
-    await allSeen;
-    lag2.disable();
-    const active3 = threadCpuTimes();
-    const runnerLags = await Promise.all(runners.map((r) => r.loopDelay()));
-    const runnerLag = runnerLags.length === 0 ? undefined : runnerLags.reduce((a, b) => (b.p99 > a.p99 ? b : a));
-    // After the loop delays: reading the counts resets the runner threads' histograms.
-    const latencyStages = stageLines(await counts(), counts2);
     if (profiler !== undefined) {
       const { profile } = await profiler.post('Profiler.stop');
       await writeFile(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
@@ -260,10 +288,11 @@ export default async function main(): Promise<void> {
     }
     await consumer.disconnect();
     await hopConsumer.disconnect();
-    latencies.sort((a, b) => a - b);
-    toAlertsFn.sort((a, b) => a - b);
 
-    // Baseline: the same candles through one topic with kafkajs, same rate.
+    // Baseline: the highest rate's number of candles through one topic with kafkajs, at that rate.
+    const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
+    const all: OhlcvMessage[] = [];
+    for (let n = 0; n < (latencyCandles[latencyCandles.length - 1] ?? 0); n++) for (let s = 0; s < SERIES; s++) all.push(candle(s, n, start, 0));
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'bench-baseline', numPartitions: 6 }] });
@@ -303,17 +332,24 @@ export default async function main(): Promise<void> {
     console.log(`    CPU ms per 1,000 candles by thread: ${threadLine(active0, active1, total)}`);
     console.log(`    ${lagOf(lag1)}; per stage (cumulative after phase 1):`);
     for (const l of throughputStages) console.log(l);
-    console.log(`  candle -> alert at ${RATE}/s    : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (${latencies.length} alerts; ingest -> validate -> enrich -> indicators -> alerts)`);
-    console.log(`    CPU ms per 1,000 candles by thread: ${threadLine(active2, active3, all.length)}`);
-    console.log('    per stage during this phase:');
-    for (const l of latencyStages) console.log(l);
-    if (runnerLag !== undefined) console.log(`    busiest Connect runner thread event-loop delay p50 ${runnerLag.p50.toFixed(1)} ms, p99 ${runnerLag.p99.toFixed(1)} ms, max ${runnerLag.max.toFixed(0)} ms`);
-    const hopLine = [...hops, ['alerts', alertStamps] as const].map(([t, v]) => {
-      const sorted = [...v].sort((a, b) => a - b);
-      return `${t} p50 ${percentile(sorted, 50).toFixed(0)} / p99 ${percentile(sorted, 99).toFixed(0)} ms`;
-    });
-    console.log(`    candle on each topic (record timestamp - send): ${hopLine.join(', ')}`);
-    console.log(`    of which candle -> alerts function: p50 ${percentile(toAlertsFn, 50).toFixed(0)} ms, p99 ${percentile(toAlertsFn, 99).toFixed(0)} ms; ${lagOf(lag2)}`);
+    for (const [k, r] of atRates.entries()) {
+      const latencies = sorted(r.samples.latencies);
+      const toAlertsFn = sorted(r.samples.toAlertsFn);
+      console.log(`  candle -> alert at ${String(r.rate).padStart(4)}/s   : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (${latencies.length} of ${r.candles} alerts; ingest -> validate -> enrich -> indicators -> alerts)`);
+      console.log(`    CPU ms per 1,000 candles by thread: ${r.cpu}`);
+      // The stage table of the highest rate only: the lower rates differ in batch sizes, which their CPU line shows.
+      if (k === atRates.length - 1) {
+        console.log('    per stage during this rate:');
+        for (const l of r.stages) console.log(l);
+      }
+      if (r.runnerLag !== undefined) console.log(`    busiest Connect runner thread event-loop delay p50 ${r.runnerLag.p50.toFixed(1)} ms, p99 ${r.runnerLag.p99.toFixed(1)} ms, max ${r.runnerLag.max.toFixed(0)} ms`);
+      const hopLine = [...r.samples.hops, ['alerts', r.samples.alertStamps] as const].map(([t, v]) => {
+        const s = sorted(v);
+        return `${t} p50 ${percentile(s, 50).toFixed(0)} / p99 ${percentile(s, 99).toFixed(0)} ms`;
+      });
+      console.log(`    candle on each topic (record timestamp - send): ${hopLine.join(', ')}`);
+      console.log(`    of which candle -> alerts function: p50 ${percentile(toAlertsFn, 50).toFixed(0)} ms, p99 ${percentile(toAlertsFn, 99).toFixed(0)} ms; ${r.loopLag}`);
+    }
     console.log(`  baseline kafkajs produce->consume at ${RATE}/s: p50 ${percentile(base, 50).toFixed(1)} ms, p99 ${percentile(base, 99).toFixed(1)} ms (${base.length} messages)`);
   } finally {
     await sql.end();
