@@ -4,6 +4,7 @@ import { createOneToOneApp, refuse, type BatchAppOptions, type Refusal } from '.
 import type { Bar } from '../lib/indicators/index.ts';
 import { seriesStateKey, withState, type StateStore } from '../lib/state/index.ts';
 import { configKey, DEFAULT_INDICATORS_CONFIG, type IndicatorsConfig } from './config.ts';
+import { RunnerCache } from './runner-cache.ts';
 import { SeriesRunner, type IndicatorSeriesState } from './series-runner.ts';
 
 export interface IndicatorsDeps extends BatchAppOptions {
@@ -20,19 +21,21 @@ export function createIndicatorsApp(deps: IndicatorsDeps): Hono {
   const config: IndicatorsConfig = { ...DEFAULT_INDICATORS_CONFIG, ...deps.config };
   const configId = configKey(config.indicators);
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  const cache = new RunnerCache(config.runnerCacheSize);
   return createOneToOneApp<OhlcvMessage, OhlcvMessage>({
     ...deps,
     name: 'indicators',
     stage: 'indicators',
     input: OhlcvMessage,
-    process: (candles) =>
-      withState<IndicatorSeriesState, Array<OhlcvMessage | Refusal>>(deps.state, candles.map((c) => seriesStateKey('indicators', c)), (view) => {
-        const runners = new Map<string, SeriesRunner>();
+    process: (candles) => {
+      const runners = new Map<string, SeriesRunner>();
+      return withState<IndicatorSeriesState, Array<OhlcvMessage | Refusal>>(deps.state, candles.map((c) => seriesStateKey('indicators', c)), (view) => {
+        runners.clear(); // a retried attempt starts again from the state it read
         const results = candles.map((c): OhlcvMessage | Refusal => {
           const key = seriesStateKey('indicators', c);
           let runner = runners.get(key);
           if (runner === undefined) {
-            runner = new SeriesRunner(config.indicators, configId, config.historyBars, view.get(key));
+            runner = cache.take(key, view.version(key)) ?? new SeriesRunner(config.indicators, configId, config.historyBars, view.get(key));
             runners.set(key, runner);
           }
           if (c.state === 'forming') return { ...c, indicators: runner.forming(barOf(c)) };
@@ -44,6 +47,15 @@ export function createIndicatorsApp(deps: IndicatorsDeps): Hono {
         });
         for (const [key, runner] of runners) view.set(key, runner.toState());
         return results;
-      }, ttl),
+      }, {
+        ...ttl,
+        onCommit: (versions) => {
+          for (const [key, runner] of runners) {
+            const version = versions.get(key);
+            if (version !== undefined) cache.put(key, version, runner);
+          }
+        },
+      });
+    },
   });
 }

@@ -76,3 +76,42 @@ describe('indicators: forming, closed and revised candles through the app', () =
     if (answer?.ok === false) expect(answer.deadLetter).toMatchObject({ reasonCode: 'REVISION_BEYOND_HISTORY', details: { historyBars: 20 } });
   });
 });
+
+describe('indicators: decoded series kept between batches', () => {
+  /** Posts a batch to an app in-process and returns each candle's indicators (or the refusal code). */
+  async function call(app: ReturnType<typeof createIndicatorsApp>, batch: OhlcvMessage[]): Promise<unknown[]> {
+    const res = await app.fetch(new Request('http://fn/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) }));
+    const answers = (await res.json()) as Array<{ ok: boolean; message?: OhlcvMessage; deadLetter?: { reasonCode: string } }>;
+    return answers.map((a) => (a.ok ? a.message?.indicators : a.deadLetter?.reasonCode));
+  }
+  const history = series(closes, { symbol: 'CACHE-USD' });
+  const forming = (i: number): OhlcvMessage => ({ ...(history[i] as OhlcvMessage), state: 'forming', close: 140 });
+  const revised = (i: number): OhlcvMessage => ({ ...(history[i] as OhlcvMessage), state: 'revised', revision: 1, close: 90, low: 89 });
+  /** Closed, forming, revised and late candles over several batches. */
+  const batches: OhlcvMessage[][] = [
+    history.slice(0, 12), [forming(12)], history.slice(12, 20), [revised(15), history[20] as OhlcvMessage, forming(21)],
+    history.slice(21, 40).filter((_, i) => i !== 7), [history[28] as OhlcvMessage, revised(2)], history.slice(40, 60),
+  ];
+
+  it('answers exactly as decoding the stored state for every batch does', async () => {
+    const config = { indicators: SET, historyBars: 20 };
+    const cached = createIndicatorsApp({ state: new MemoryStateStore(), config });
+    const decoded = createIndicatorsApp({ state: new MemoryStateStore(), config: { ...config, runnerCacheSize: 0 } });
+    for (const batch of batches) expect(await call(cached, batch)).toEqual(await call(decoded, batch));
+  });
+
+  it('does not reuse its runner after another replica advanced the series in the shared store', async () => {
+    const config = { indicators: SET, historyBars: 20 };
+    const shared = new MemoryStateStore();
+    const a = createIndicatorsApp({ state: shared, config });
+    const b = createIndicatorsApp({ state: shared, config });
+    const alone = createIndicatorsApp({ state: new MemoryStateStore(), config });
+    const answers: unknown[][] = [];
+    for (const [i, batch] of batches.entries()) {
+      answers.push(await call(alone, batch));
+      // Replicas take turns, two batches each: a's kept runner is stale whenever b wrote in between.
+      expect(await call(Math.floor(i / 2) % 2 === 0 ? a : b, batch)).toEqual(answers[i]);
+    }
+    expect((answers.at(-1)?.at(-1) as Record<string, { provenance: { consumed: number } }>).SMA5?.provenance.consumed).toBe(60);
+  });
+});

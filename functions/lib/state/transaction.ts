@@ -4,6 +4,8 @@ import type { StateStore, StateWrite } from './types.ts';
 /** A working copy of some keys: reads come from one snapshot, writes are buffered until commit. */
 export interface StateView<S> {
   get(key: string): S | undefined;
+  /** The stored version `get` read (0 when the key was absent): what a cache of decoded state is checked against. */
+  version(key: string): number;
   set(key: string, value: S): void;
 }
 
@@ -11,6 +13,8 @@ export interface TransactionOptions {
   ttlMs?: number;
   /** How often to recompute after another replica wrote the same keys; then the batch fails (5xx) and the pipeline retries it. */
   maxAttempts?: number;
+  /** Called once the batch committed, with the version each written key now has. */
+  onCommit?: (versions: ReadonlyMap<string, number>) => void;
 }
 
 /**
@@ -31,6 +35,7 @@ export async function withState<S, R>(store: StateStore, keys: readonly string[]
     const written = new Map<string, S>();
     const view: StateView<S> = {
       get: (key) => (written.has(key) ? written.get(key) : snapshot.get(key)?.value),
+      version: (key) => snapshot.get(key)?.version ?? 0,
       set: (key, value) => {
         written.set(key, value);
       },
@@ -43,7 +48,10 @@ export async function withState<S, R>(store: StateStore, keys: readonly string[]
       return write;
     });
     const committed = await store.setMany(writes);
-    if (committed.ok) return result;
+    if (committed.ok) {
+      options.onCommit?.(new Map(writes.map((w, i) => [w.key, committed.versions[i] as number])));
+      return result;
+    }
   }
   throw new AppError('STATE_CONFLICT', `state kept changing under this batch after ${maxAttempts} attempts: another replica is processing the same series; the pipeline will retry`, { status: 503 });
 }
