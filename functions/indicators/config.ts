@@ -19,11 +19,14 @@ export interface IndicatorsConfig {
   /** Closed bars kept per series to replay a revision or a late candle: at least this many, at most 1.25x (older revisions are refused). */
   historyBars: number;
   stateTtlMs?: number;
-  /** Series whose decoded runner is kept between batches (checked against the store's version before reuse); 0 keeps none. */
+  /**
+   * Series whose decoded runner is kept between batches (checked against the store's version before reuse); 0 keeps
+   * none. About 30 KB each with the default indicator set, so the default 1,000 stays well inside an edge isolate's memory.
+   */
   runnerCacheSize: number;
 }
 
-export const DEFAULT_INDICATORS_CONFIG: IndicatorsConfig = { indicators: DEFAULT_INDICATORS, historyBars: 64, runnerCacheSize: 10_000 };
+export const DEFAULT_INDICATORS_CONFIG: IndicatorsConfig = { indicators: DEFAULT_INDICATORS, historyBars: 64, runnerCacheSize: 1_000 };
 
 /** Identifies a configuration, so state computed under another one is discarded rather than misread. */
 export function configKey(set: IndicatorSet): string {
