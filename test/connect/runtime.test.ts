@@ -213,8 +213,9 @@ output:
     expect(state.valid.map((v) => (v as Element | null)?.id ?? null)).toEqual([state.seen[0], null]);
   });
 
-  it('an http failure without retry flags the message with Connect\'s error text and it still reaches the output', async () => {
-    reset(1000);
+  /** One message through `http: <conf>`; what the output's errored() case recorded (the message replaced by its error text). */
+  async function erroredOutputOf(http: string, failFirst = 0): Promise<unknown[]> {
+    reset(failFirst);
     const stream = await start(`
 http: { enabled: false }
 logger: { level: OFF }
@@ -222,7 +223,7 @@ input:
   generate: { count: 1, interval: 0s, mapping: 'root = {"id": "x"}' }
 pipeline:
   processors:
-    - http: { url: "\${FN}/fn", retries: 1, retry_period: 10ms }
+    - http: ${http}
 output:
   switch:
     cases:
@@ -234,30 +235,17 @@ output:
             - http: { url: "\${FN}/valid" }
 `);
     await stream.done;
+    return state.valid;
+  }
+
+  it('an http failure without retry flags the message with Connect\'s error text and it still reaches the output', async () => {
+    const valid = await erroredOutputOf('{ url: "${FN}/fn", retries: 1, retry_period: 10ms }', 1000);
     expect(state.calls).toBe(2);
-    expect(state.valid).toEqual([{ id: 'HTTP request returned unexpected response code (500): Internal Server Error, Error: warming up' }]);
+    expect(valid).toEqual([{ id: 'HTTP request returned unexpected response code (500): Internal Server Error, Error: warming up' }]);
   });
 
   it('a timed-out or refused call flags the message with the method, the URL and the cause', async () => {
-    const errorOf = async (http: string): Promise<unknown> => {
-      reset();
-      const stream = await start(`
-http: { enabled: false }
-logger: { level: OFF }
-input:
-  generate: { count: 1, interval: 0s, mapping: 'root = {"id": "x"}' }
-pipeline:
-  processors:
-    - http: ${http}
-output:
-  drop: {}
-  processors:
-    - mapping: 'root = {"id": error()}'
-    - http: { url: "\${FN}/valid" }
-`);
-      await stream.done;
-      return (state.valid[0] as Element | undefined)?.id;
-    };
+    const errorOf = async (http: string): Promise<unknown> => ((await erroredOutputOf(http))[0] as Element | undefined)?.id;
     expect(await errorOf('{ url: "${FN}/slow", timeout: 100ms, retries: 0 }')).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/slow: The operation was aborted due to timeout$/);
     expect(await errorOf('{ url: "http://127.0.0.1:1/fn", retries: 0 }')).toBe('POST http://127.0.0.1:1/fn: connect ECONNREFUSED 127.0.0.1:1');
   });
