@@ -47,6 +47,19 @@ describe('dedicated batch kernels', () => {
     });
   }
 
+  // SMA, WMA and ROC do one to four bars one at a time, then four per pass: every split of the input is covered here.
+  it('the four-bar loops (SMA, WMA, ROC) equal update() at every input length around the period', () => {
+    for (const name of ['SMA', 'WMA', 'ROC'] as const) {
+      for (const period of name === 'ROC' ? [1, 2, 3, 4, 5] : [2, 3, 4, 5]) {
+        const spec: IndicatorSpec = { name, params: { period } };
+        for (let n = 0; n <= period + 9; n++) {
+          const bars = dirty.slice(140, 140 + n);
+          expect(computeBatch(spec, bars), `${label(spec)} n=${n}`).toEqual(streamed(spec, bars));
+        }
+      }
+    }
+  });
+
   it('computeBatchColumns reads missing columns as NaN and accepts plain number arrays', () => {
     const close = clean.map((b) => b.close);
     const nanHighLow = clean.map((b) => ({ ...b, high: NaN, low: NaN, volume: NaN }));

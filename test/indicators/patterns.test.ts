@@ -84,4 +84,14 @@ describe('streaming pattern detectors', () => {
     }
     expect(() => computePatternBatchColumns('CDLDOJI', { open: [1], high: [1], low: [1], close: [1, 2] })).toThrow(/equal length/);
   });
+  // CDLDOJI does one to four candles one at a time, then four per pass: every split of the input is covered here.
+  it('CDLDOJI in batch equals update() at every input length around its lookback', () => {
+    for (let n = 0; n <= 24; n++) {
+      const part = bars.slice(100, 100 + n);
+      const d = createPatternDetector('CDLDOJI');
+      const want = part.map((b) => d.update(b));
+      const got = Array.from(computePatternBatch('CDLDOJI', part), (v) => (v === v ? v : null));
+      expect(got, `n=${n}`).toEqual(want);
+    }
+  });
 });

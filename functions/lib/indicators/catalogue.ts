@@ -40,7 +40,9 @@ export function resolveSpec(spec: IndicatorSpec): { def: KernelDef; params: Para
     if (typeof v !== 'number' || !Number.isFinite(v) || v < p.min || v > p.max || (p.integer && !Number.isInteger(v))) {
       throw new AppError('bad_param', `${def.name} parameter "${p.name}" must be ${p.integer ? 'an integer' : 'a number'} in [${p.min}, ${p.max}]; got ${String(v)}.`, { status: 400, details: { indicator: def.name, param: p.name } });
     }
-    params[p.name] = v;
+    // An integer parameter as a small integer (| 0; every max is far below 2^31): read as a double, a period made
+    // the batch loops compute every array index in floating point and convert it back (ROC, SMA, WMA ran 1.6x slower).
+    params[p.name] = p.integer ? v | 0 : v;
   }
   return { def, params };
 }

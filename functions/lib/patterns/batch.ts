@@ -68,13 +68,41 @@ function initialTotal(s: CandleSetting, k: number, lookback: number, o: Float64A
 
 const S = CANDLE_SETTINGS;
 
+/*
+ * DOJI is four loads and a compare per candle, so V8's per-pass costs dominate it: every typed array is re-checked
+ * (map, length, data pointer) on each pass through the loop, and so is each helper function the body calls. Its
+ * loop therefore spells the helpers out and does four candles per pass (the same operations in the same order). The
+ * one to four leftover candles are done first, one at a time: a loop after the main one has no type feedback when
+ * V8 compiles the main loop mid-run (OSR), and reaching it deoptimised that code at the end of every call.
+ */
 function dojiColumns({ open: o, high: h, low: l, close: c }: OhlcColumns, out: Float64Array, lookback: number): void {
   const len = c.length;
-  const { factor: dojiF, avgPeriod: dojiP } = S.BodyDoji;
+  const dojiF = S.BodyDoji.factor;
+  const dojiP = S.BodyDoji.avgPeriod | 0;
   let dojiTotal = initialTotal(S.BodyDoji, 0, lookback, o, h, l, c);
-  for (let i = lookback; i < len; i++) {
+  let i = lookback;
+  for (const head = i >= len ? len : i + ((len - i - 1) & 3) + 1; i < head; i++) {
     out[i] = 100 * bit(body(o, c, i) <= average(dojiF, dojiTotal, dojiP));
     dojiTotal += highLow(h, l, i) - highLow(h, l, i - dojiP);
+  }
+  for (; i < len; i += 4) {
+    const j = i - dojiP;
+    const b0 = Math.abs((c[i] as number) - (o[i] as number));
+    const b1 = Math.abs((c[i + 1] as number) - (o[i + 1] as number));
+    const b2 = Math.abs((c[i + 2] as number) - (o[i + 2] as number));
+    const b3 = Math.abs((c[i + 3] as number) - (o[i + 3] as number));
+    const d0 = ((h[i] as number) - (l[i] as number)) - ((h[j] as number) - (l[j] as number));
+    const d1 = ((h[i + 1] as number) - (l[i + 1] as number)) - ((h[j + 1] as number) - (l[j + 1] as number));
+    const d2 = ((h[i + 2] as number) - (l[i + 2] as number)) - ((h[j + 2] as number) - (l[j + 2] as number));
+    const d3 = ((h[i + 3] as number) - (l[i + 3] as number)) - ((h[j + 3] as number) - (l[j + 3] as number));
+    out[i] = 100 * Number(b0 <= dojiF * (dojiTotal / dojiP));
+    dojiTotal += d0;
+    out[i + 1] = 100 * Number(b1 <= dojiF * (dojiTotal / dojiP));
+    dojiTotal += d1;
+    out[i + 2] = 100 * Number(b2 <= dojiF * (dojiTotal / dojiP));
+    dojiTotal += d2;
+    out[i + 3] = 100 * Number(b3 <= dojiF * (dojiTotal / dojiP));
+    dojiTotal += d3;
   }
 }
 
