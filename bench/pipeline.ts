@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createClient } from '@clickhouse/client-web';
-import kafkajs from 'kafkajs';
+import kafkajs from '../scripts/lib/kafkajs.ts';
 import pg from 'pg';
 import type { OhlcvMessage } from '../schemas/ohlcv.ts';
 import type { AlertsMessage } from '../schemas/alerts.ts';

@@ -6,7 +6,7 @@
  * the catalog's: the catalog owns these topics' configs.
  */
 import { pathToFileURL } from 'node:url';
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from './lib/kafkajs.ts';
 import { TOPICS, type TopicSpec } from '../schemas/topics.ts';
 
 // kafkajs is CommonJS: Node's ESM loader only sees some of its named exports, so take them from the default export.

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from '../lib/kafkajs.ts';
 import { Interpolation } from './bloblang.ts';
 import { Message } from './message.ts';
 import { deliverUntilDone, HandOff, type Ctx, type Delivery, type Input, type Output } from './runtime.ts';

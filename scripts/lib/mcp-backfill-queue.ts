@@ -16,7 +16,7 @@
  * Its own enqueues are recorded at once, so a request_backfill followed by get_backfill_status on the same instance
  * never races the tail.
  */
-import kafkajs, { type Consumer, type Kafka as KafkaClient, type Producer } from 'kafkajs';
+import kafkajs, { type Consumer, type Kafka as KafkaClient, type Producer } from './kafkajs.ts';
 import type { BackfillQueuePort } from '../../functions/mcp/ports.ts';
 import { AnalyticsRequestMessage, BackfillRequest, type BackfillProgress } from '../../schemas/analytics-requests.ts';
 import { DeadLetter } from '../../schemas/dead-letter.ts';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createClient } from '@clickhouse/client-web';
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.ts';
 import pg from 'pg';
 import { redact } from '../../functions/lib/errors.ts';
 import { BATCH_FUNCTIONS } from '../../functions/lib/batch/names.ts';
