@@ -15,6 +15,7 @@ export function buildInput(conf: ComponentConf, ctx: Ctx, path: string): Input {
   const processors = buildProcessors(conf.processors, ctx, `${path}.processors`);
   const labels = { label: componentId(conf, path), path };
   return {
+    ...(inner.ready === undefined ? {} : { ready: inner.ready }),
     async read() {
       for (;;) {
         const d = await inner.read();
@@ -123,8 +124,10 @@ function httpServer(c: Record<string, unknown>, ctx: Ctx): Input {
       if (!res.headersSent) res.writeHead(500).end((error as Error).message);
     });
   });
-  ready.catch((error: unknown) => ctx.log.error(`http_server input could not listen on ${address}: ${(error as Error).message}`));
   return {
+    ready: ready.then(() => undefined, (error: unknown) => {
+      throw new Error(`http_server input could not listen on ${address}: ${(error as Error).message}`);
+    }),
     read: () => queue.read(),
     async stop() {
       open = false;
@@ -163,6 +166,7 @@ function batched(child: Input, policyConf: BatchPolicyConf, ctx: Ctx, path: stri
     queue.end();
   })();
   return {
+    ...(child.ready === undefined ? {} : { ready: child.ready }),
     read: () => queue.read(),
     stop: () => child.stop(),
     async close() {

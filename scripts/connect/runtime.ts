@@ -33,6 +33,11 @@ export interface Delivery {
 }
 
 export interface Input {
+  /**
+   * Resolves once the input takes data (an http_server input is listening); rejects when it cannot, with the reason.
+   * Absent: ready at once. The stream reports itself started only after this.
+   */
+  ready?: Promise<void>;
   /** Next batch, or null once the input has ended (or was stopped) and everything was handed out. */
   read(): Promise<Delivery | null>;
   /** Stops producing new batches; batches already handed out can still be acknowledged. */

@@ -55,6 +55,17 @@ export async function startStream(config: StreamConfig, options: StartOptions = 
   // Like Connect's pipeline threads: -1 = one per CPU. With Kafka inputs (one batch per partition in flight) this is
   // also how many partitions progress at once.
   const workers = config.pipeline.threads <= 0 ? availableParallelism() : config.pipeline.threads;
+  try {
+    // Started means taking data: a caller may send to an http_server input as soon as this resolves.
+    await input.ready;
+  } catch (error) {
+    await input.stop().catch(() => undefined);
+    await output.close().catch(() => undefined);
+    await input.close().catch(() => undefined);
+    for (const p of processors) await p.close?.();
+    if (ownServers) await servers.closeAll();
+    throw error;
+  }
   ready = true;
 
   const worker = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -157,6 +157,26 @@ output:
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('input_received{label="root.input.http_server",path="root.input"} 2');
     expect(metrics).toContain('processor_error{label="root.pipeline.processors.0.mapping",path="root.pipeline.processors.0"} 1');
+    await stream.stop();
+  });
+
+  it('a stream starts only once its http_server input listens, and fails to start, naming the address, when it cannot', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    const yaml = (at: string) => `
+http: { enabled: false }
+logger: { level: OFF }
+input:
+  http_server: { address: "${at}", path: /in }
+output:
+  drop: {}
+`;
+    await expect(start(yaml(address))).rejects.toThrow(`http_server input could not listen on ${address}: listen EADDRINUSE`);
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+    // The same address, now free: the first POST, sent as soon as start resolved, is taken (no retry).
+    const stream = await start(yaml(address));
+    expect((await fetch(`http://${address}/in`, { method: 'POST', body: '{}' })).status).toBe(200);
     await stream.stop();
   });
 
