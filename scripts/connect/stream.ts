@@ -55,15 +55,19 @@ export async function startStream(config: StreamConfig, options: StartOptions = 
   // Like Connect's pipeline threads: -1 = one per CPU. With Kafka inputs (one batch per partition in flight) this is
   // also how many partitions progress at once.
   const workers = config.pipeline.threads <= 0 ? availableParallelism() : config.pipeline.threads;
+  /** Closes the output, the input, the processors and (when this stream owns them) the HTTP servers. */
+  const release = async (): Promise<void> => {
+    await output.close().catch((e: unknown) => log.warn(`closing output: ${(e as Error).message}`));
+    await input.close().catch((e: unknown) => log.warn(`closing input: ${(e as Error).message}`));
+    for (const p of processors) await p.close?.();
+    if (ownServers) await servers.closeAll();
+  };
   try {
     // Started means taking data: a caller may send to an http_server input as soon as this resolves.
     await input.ready;
   } catch (error) {
     await input.stop().catch(() => undefined);
-    await output.close().catch(() => undefined);
-    await input.close().catch(() => undefined);
-    for (const p of processors) await p.close?.();
-    if (ownServers) await servers.closeAll();
+    await release();
     throw error;
   }
   ready = true;
@@ -84,14 +88,7 @@ export async function startStream(config: StreamConfig, options: StartOptions = 
   };
   const drained = Promise.all(Array.from({ length: workers }, worker));
   let closing: Promise<void> | undefined;
-  const finish = (): Promise<void> =>
-    (closing ??= (async () => {
-      await drained;
-      await output.close().catch((e: unknown) => log.warn(`closing output: ${(e as Error).message}`));
-      await input.close().catch((e: unknown) => log.warn(`closing input: ${(e as Error).message}`));
-      for (const p of processors) await p.close?.();
-      if (ownServers) await servers.closeAll();
-    })());
+  const finish = (): Promise<void> => (closing ??= drained.then(release));
   const done = drained.then(() => finish());
 
   return {

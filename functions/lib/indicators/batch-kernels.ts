@@ -12,6 +12,7 @@
  * its loop mid-run (OSR); a loop in the same function as the Params/Outputs handling was then recompiled against
  * those objects' shapes, deoptimised when they changed, and in the bench kept running at up to half speed.
  */
+import { headEnd } from './four-bar-loop.ts';
 import { isZero as importedIsZero, type Params } from './kernel.ts';
 import { RsiCore, cciOf as importedCciOf, fastK as importedFastK } from './oscillators.ts';
 import { RollingExtreme, RollingSma } from './rolling.ts';
@@ -63,19 +64,6 @@ export class Outputs {
     this.columns[j] = col;
     return col;
   }
-}
-
-/*
- * Four bars per pass (SMA, WMA, ROC): V8 re-checks every typed array a loop touches (map, length, data pointer) on
- * each pass, which cost as much as these loops' arithmetic; a pass over four bars pays it once for four. The
- * operations and their order are unchanged, so the values are bit-identical. The one to four leftover bars are done
- * first, one at a time, never after: a loop after the main one has no type feedback when V8 compiles the main loop
- * mid-run (OSR), and reaching it deoptimised that code at the end of every call.
- */
-
-/** Where the one-bar-at-a-time head of a four-bar loop over [start, len) ends: 1 to 4 bars in, or len. */
-function headEnd(start: number, len: number): number {
-  return start >= len ? len : start + ((len - start - 1) & 3) + 1;
 }
 
 /** A scratch column (not an output) whose first `warmup` entries are NaN. */

@@ -17,6 +17,7 @@
  * Each loop repeats its definition's rule, with the range type TA-Lib's default settings give each average
  * (settings.ts), so the integers are identical to update() and to TA-Lib (test/indicators/patterns.test.ts).
  */
+import { headEnd } from '../indicators/four-bar-loop.ts';
 import type { PatternName } from './definitions.ts';
 import { CANDLE_SETTINGS, type CandleSetting, RangeType } from './settings.ts';
 
@@ -69,11 +70,9 @@ function initialTotal(s: CandleSetting, k: number, lookback: number, o: Float64A
 const S = CANDLE_SETTINGS;
 
 /*
- * DOJI is four loads and a compare per candle, so V8's per-pass costs dominate it: every typed array is re-checked
- * (map, length, data pointer) on each pass through the loop, and so is each helper function the body calls. Its
- * loop therefore spells the helpers out and does four candles per pass (the same operations in the same order). The
- * one to four leftover candles are done first, one at a time: a loop after the main one has no type feedback when
- * V8 compiles the main loop mid-run (OSR), and reaching it deoptimised that code at the end of every call.
+ * DOJI is four loads and a compare per candle, so V8's per-pass costs dominate it: each typed array, and each helper
+ * function the body calls, is re-checked on every pass. Its main loop therefore spells the helpers out and does four
+ * candles per pass (../indicators/four-bar-loop.ts).
  */
 function dojiColumns({ open: o, high: h, low: l, close: c }: OhlcColumns, out: Float64Array, lookback: number): void {
   const len = c.length;
@@ -81,7 +80,7 @@ function dojiColumns({ open: o, high: h, low: l, close: c }: OhlcColumns, out: F
   const dojiP = S.BodyDoji.avgPeriod | 0;
   let dojiTotal = initialTotal(S.BodyDoji, 0, lookback, o, h, l, c);
   let i = lookback;
-  for (const head = i >= len ? len : i + ((len - i - 1) & 3) + 1; i < head; i++) {
+  for (const head = headEnd(i, len); i < head; i++) {
     out[i] = 100 * bit(body(o, c, i) <= average(dojiF, dojiTotal, dojiP));
     dojiTotal += highLow(h, l, i) - highLow(h, l, i - dojiP);
   }
