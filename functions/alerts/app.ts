@@ -3,7 +3,7 @@ import type { AlertRule } from '../../schemas/alert-rule.ts';
 import type { AlertEvent } from '../../schemas/alerts.ts';
 import { candleKey, OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { createOneToManyApp, type BatchAppOptions } from '../lib/batch/index.ts';
-import { barsBefore, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
+import { barsBefore, DecodedCache, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
 import { evaluate, historyNeeded, indicatorKeysOf } from './conditions.ts';
 import { canonicalJson, fnv1a } from './ids.ts';
 import { PATTERN_WINDOW } from './pattern-window.ts';
@@ -16,6 +16,8 @@ export interface AlertsConfig {
    */
   firedKeys: number;
   stateTtlMs?: number;
+  /** Series kept decoded between batches (reused while the store still holds what this instance wrote); 0 keeps none. */
+  stateCacheSize: number;
 }
 
 export interface AlertsDeps extends BatchAppOptions {
@@ -60,8 +62,9 @@ function throttleKey(rule: AlertRule, tag: string, c: OhlcvMessage): string {
 
 /** alerts: candles (with indicators) in, 0..N AlertEvents per candle out, each at most once per its trigger mode. */
 export function createAlertsApp(deps: AlertsDeps): Hono {
-  const config: AlertsConfig = { firedKeys: 2_000, ...deps.config };
+  const config: AlertsConfig = { firedKeys: 2_000, stateCacheSize: 1_000, ...deps.config };
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  const cache = new DecodedCache<AlertsState>(config.stateCacheSize);
   return createOneToManyApp<OhlcvMessage, AlertEvent>({
     ...deps,
     name: 'alerts',
@@ -97,7 +100,7 @@ export function createAlertsApp(deps: AlertsDeps): Hono {
           const next: AlertsState = { bars, fired: firedKeysToKeep(fired, judgingHorizon(bars, keep), config.firedKeys), spent: [...spent] };
           if (events.length > 0 || c.state !== 'forming') view.set(key, next);
           return events;
-        }), ttl);
+        }), { ...ttl, cache });
     },
   });
 }

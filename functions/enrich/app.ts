@@ -1,13 +1,15 @@
 import type { Hono } from 'hono';
 import { OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { createOneToOneApp, type BatchAppOptions } from '../lib/batch/index.ts';
-import { seriesStateKey, withState, type StateStore } from '../lib/state/index.ts';
+import { DecodedCache, seriesStateKey, withState, type StateStore } from '../lib/state/index.ts';
 import { deriveEnrichment, type MarketNames } from './derive.ts';
 
 export interface EnrichConfig {
   /** Recent closes remembered per series, so revisions and late candles still find their previous close. */
   historyBars: number;
   stateTtlMs?: number;
+  /** Series kept decoded between batches (reused while the store still holds what this instance wrote); 0 keeps none. */
+  stateCacheSize: number;
 }
 
 export interface EnrichDeps extends BatchAppOptions {
@@ -23,9 +25,10 @@ interface ClosesState {
 
 /** enrich: validated candles in, the same candles with `enrichment` (derived fields, quality score, names) out. */
 export function createEnrichApp(deps: EnrichDeps): Hono {
-  const config: EnrichConfig = { historyBars: 50, ...deps.config };
+  const config: EnrichConfig = { historyBars: 50, stateCacheSize: 1_000, ...deps.config };
   const names = deps.names ?? {};
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  const cache = new DecodedCache<ClosesState>(config.stateCacheSize);
   return createOneToOneApp<OhlcvMessage, OhlcvMessage>({
     ...deps,
     name: 'enrich',
@@ -42,6 +45,6 @@ export function createEnrichApp(deps: EnrichDeps): Hono {
           next.sort((a, b) => a.t - b.t);
           view.set(key, { bars: next.slice(-config.historyBars) });
           return { ...c, enrichment: deriveEnrichment(c, previous?.close ?? null, ctx.now, names) };
-        }), ttl),
+        }), { ...ttl, cache }),
   });
 }

@@ -20,13 +20,13 @@ export interface IndicatorsConfig {
   historyBars: number;
   stateTtlMs?: number;
   /**
-   * Series whose decoded runner is kept between batches (checked against the store's version before reuse); 0 keeps
-   * none. About 30 KB each with the default indicator set, so the default 1,000 stays well inside an edge isolate's memory.
+   * Series whose decoded runner is kept between batches (reused while the store still holds what this instance wrote);
+   * 0 keeps none. About 30 KB each with the default indicator set, so the default 1,000 stays well inside an edge isolate's memory.
    */
-  runnerCacheSize: number;
+  stateCacheSize: number;
 }
 
-export const DEFAULT_INDICATORS_CONFIG: IndicatorsConfig = { indicators: DEFAULT_INDICATORS, historyBars: 64, runnerCacheSize: 1_000 };
+export const DEFAULT_INDICATORS_CONFIG: IndicatorsConfig = { indicators: DEFAULT_INDICATORS, historyBars: 64, stateCacheSize: 1_000 };
 
 /** Identifies a configuration, so state computed under another one is discarded rather than misread. */
 export function configKey(set: IndicatorSet): string {

@@ -3,7 +3,7 @@ import type { SignalEvent } from '../../schemas/alerts.ts';
 import { candleKey, OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { PATTERN_WINDOW } from '../alerts/pattern-window.ts';
 import { createOneToManyApp, type BatchAppOptions } from '../lib/batch/index.ts';
-import { barsBefore, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
+import { barsBefore, DecodedCache, firedKeysOf, firedKeysToKeep, judgingHorizon, keptBarOf, seriesStateKey, upsertBar, withState, type FiredKeys, type KeptBar, type StateStore } from '../lib/state/index.ts';
 import { DEFAULT_SIGNALS_CONFIG, type SignalsConfig } from './config.ts';
 import { detectSignals, type Detected } from './detectors.ts';
 
@@ -25,6 +25,7 @@ const KEEP = PATTERN_WINDOW + 6;
 export function createSignalsApp(deps: SignalsDeps): Hono {
   const config: SignalsConfig = { ...DEFAULT_SIGNALS_CONFIG, ...deps.config };
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  const cache = new DecodedCache<SignalsState>(config.stateCacheSize);
   return createOneToManyApp<OhlcvMessage, SignalEvent>({
     ...deps,
     name: 'signals',
@@ -47,7 +48,7 @@ export function createSignalsApp(deps: SignalsDeps): Hono {
           const bars = upsertBar(state.bars, current, KEEP);
           view.set(key, { bars, fired: firedKeysToKeep(fired, judgingHorizon(bars, KEEP), config.firedKeys) });
           return events;
-        }), ttl),
+        }), { ...ttl, cache }),
   });
 }
 

@@ -9,6 +9,8 @@ export interface SignalsConfig {
   patterns: readonly PatternName[];
   firedKeys: number;
   stateTtlMs?: number;
+  /** Series kept decoded between batches (reused while the store still holds what this instance wrote); 0 keeps none. */
+  stateCacheSize: number;
 }
 
 export const DEFAULT_SIGNALS_CONFIG: SignalsConfig = {
@@ -16,4 +18,5 @@ export const DEFAULT_SIGNALS_CONFIG: SignalsConfig = {
   rsi: { oversold: 30, overbought: 70 },
   patterns: ['CDLENGULFING', 'CDLHAMMER', 'CDLSHOOTINGSTAR', 'CDLMORNINGSTAR', 'CDLEVENINGSTAR', 'CDLPIERCING', 'CDLDARKCLOUDCOVER', 'CDL3WHITESOLDIERS', 'CDL3BLACKCROWS', 'CDLHARAMI'],
   firedKeys: 2_000,
+  stateCacheSize: 1_000,
 };

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { OhlcvMessage } from '../../schemas/ohlcv.ts';
 import { createOneToOneApp, isRefusal, type BatchAppOptions, type Refusal } from '../lib/batch/index.ts';
-import { seriesStateKey, withState, type StateStore } from '../lib/state/index.ts';
+import { DecodedCache, seriesStateKey, withState, type StateStore } from '../lib/state/index.ts';
 import { checkCandle, DEFAULT_VALIDATE_CONFIG, RawOhlcv, type ValidateConfig } from './checks.ts';
 import { orderedFlags, qualityLevel } from './quality.ts';
 import { checkAgainstSeries, emptySeriesState, type SeriesState } from './series.ts';
@@ -15,6 +15,7 @@ export interface ValidateDeps extends BatchAppOptions {
 export function createValidateApp(deps: ValidateDeps): Hono {
   const config: ValidateConfig = { ...DEFAULT_VALIDATE_CONFIG, ...deps.config };
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
+  const cache = new DecodedCache<SeriesState>(config.stateCacheSize);
   return createOneToOneApp<RawOhlcv, OhlcvMessage>({
     ...deps,
     name: 'validate',
@@ -37,6 +38,6 @@ export function createValidateApp(deps: ValidateDeps): Hono {
           // The raw shape differs from OhlcvMessage only in allowing non-positive prices, which checkCandle refused above.
           const validated: OhlcvMessage = { ...c, quality };
           return validated;
-        }), ttl),
+        }), { ...ttl, cache }),
   });
 }

@@ -23,9 +23,11 @@ export interface ValidateConfig {
   historyBars: number;
   /** Expire a silent series' state after this long (ms); absent = keep. */
   stateTtlMs?: number;
+  /** Series kept decoded between batches (reused while the store still holds what this instance wrote); 0 keeps none. */
+  stateCacheSize: number;
 }
 
-export const DEFAULT_VALIDATE_CONFIG: ValidateConfig = { jumpPct: 10, outlierPct: 50, clockSkewMs: 5_000, historyBars: 240 };
+export const DEFAULT_VALIDATE_CONFIG: ValidateConfig = { jumpPct: 10, outlierPct: 50, clockSkewMs: 5_000, historyBars: 240, stateCacheSize: 1_000 };
 
 /** Stateless checks, in the order a person would fix them. Returns the flags found, or the refusal. */
 export function checkCandle(c: RawOhlcv, now: number, config: ValidateConfig): QualityFlag[] | Refusal {

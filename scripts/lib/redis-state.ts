@@ -1,3 +1,4 @@
+import { StoredJson } from '../../functions/lib/state/stored-json.ts';
 import type { SetManyResult, StateStore, StateWrite, Versioned } from '../../functions/lib/state/types.ts';
 import { RespClient, type RespValue } from './resp-client.ts';
 
@@ -50,7 +51,7 @@ export class RedisStateStore implements StateStore {
   async setMany(writes: readonly StateWrite[]): Promise<SetManyResult> {
     if (writes.length === 0) return { ok: true, versions: [] };
     const args: Array<string | number> = ['EVAL', SET_MANY_SCRIPT, writes.length, ...writes.map((w) => this.prefix + w.key)];
-    for (const w of writes) args.push(w.expectVersion ?? -1, w.ttlMs ?? 0, JSON.stringify(w.value));
+    for (const w of writes) args.push(w.expectVersion ?? -1, w.ttlMs ?? 0, w.json ?? JSON.stringify(w.value));
     const [ok, list] = (await this.command(args)) as [number, Array<string | number>];
     if (ok === 1) return { ok: true, versions: list.map(Number) };
     return { ok: false, conflicts: list.map((k) => String(k).slice(this.prefix.length)) };
@@ -81,7 +82,7 @@ export class RedisStateStore implements StateStore {
 function decode<T>(raw: unknown): Versioned<T> | undefined {
   if (typeof raw !== 'string') return undefined;
   const newline = raw.indexOf('\n');
-  return { version: Number(raw.slice(0, newline)), value: JSON.parse(raw.slice(newline + 1)) as T };
+  return new StoredJson<T>(raw.slice(newline + 1), Number(raw.slice(0, newline)));
 }
 
 // ARGV holds (expectVersion, ttlMs, json) per key; expectVersion -1 means unconditional, ttlMs 0 means no expiry.

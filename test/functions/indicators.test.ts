@@ -96,7 +96,7 @@ describe('indicators: decoded series kept between batches', () => {
   it('answers exactly as decoding the stored state for every batch does', async () => {
     const config = { indicators: SET, historyBars: 20 };
     const cached = createIndicatorsApp({ state: new MemoryStateStore(), config });
-    const decoded = createIndicatorsApp({ state: new MemoryStateStore(), config: { ...config, runnerCacheSize: 0 } });
+    const decoded = createIndicatorsApp({ state: new MemoryStateStore(), config: { ...config, stateCacheSize: 0 } });
     for (const batch of batches) expect(await call(cached, batch)).toEqual(await call(decoded, batch));
   });
 

@@ -22,9 +22,19 @@ function storeContract(name: string, open: () => Promise<StateStore>): void {
       expect(await store.get('a')).toBeUndefined();
       expect(await store.set({ key: 'a', value: { x: 1, list: [1, 'two', null] } })).toEqual({ ok: true, versions: [1] });
       expect(await store.set({ key: 'a', value: { x: 2 } })).toEqual({ ok: true, versions: [2] });
-      expect(await store.get('a')).toEqual({ value: { x: 2 }, version: 2 });
+      const got = await store.get<{ x: number }>('a');
+      expect({ value: got?.value, version: got?.version, json: got?.json }).toEqual({ value: { x: 2 }, version: 2, json: '{"x":2}' });
       await store.delete('a');
       expect(await store.get('a')).toBeUndefined();
+    });
+
+    it('stores a write\'s own JSON text as given, and hands back exactly that text', async () => {
+      const json = '{ "spaced" : [1, 2] }';
+      await store.set({ key: 'text', value: { spaced: [1, 2] }, json });
+      const got = await store.get<{ spaced: number[] }>('text');
+      expect(got?.json).toBe(json);
+      expect(got?.value).toEqual({ spaced: [1, 2] });
+      expect((await store.getMany(['text']))[0]?.json).toBe(json);
     });
 
     it('compare-and-set: a write with a stale version is refused and changes nothing', async () => {

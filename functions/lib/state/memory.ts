@@ -1,3 +1,4 @@
+import { StoredJson } from './stored-json.ts';
 import type { SetManyResult, StateStore, StateWrite, Versioned } from './types.ts';
 
 interface Entry {
@@ -15,12 +16,11 @@ export class MemoryStateStore implements StateStore {
   constructor(private readonly clock: () => number = Date.now) {}
 
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
-    const entry = this.live(key);
-    return entry === undefined ? undefined : { value: JSON.parse(entry.json) as T, version: entry.version };
+    return this.read<T>(key);
   }
 
   async getMany<T>(keys: readonly string[]): Promise<Array<Versioned<T> | undefined>> {
-    return Promise.all(keys.map((key) => this.get<T>(key)));
+    return keys.map((key) => this.read<T>(key));
   }
 
   async set(write: StateWrite): Promise<SetManyResult> {
@@ -33,7 +33,7 @@ export class MemoryStateStore implements StateStore {
     const now = this.clock();
     const versions = writes.map((w) => {
       const version = (this.live(w.key)?.version ?? 0) + 1;
-      this.entries.set(w.key, { json: JSON.stringify(w.value), version, expiresAt: w.ttlMs === undefined ? undefined : now + w.ttlMs });
+      this.entries.set(w.key, { json: w.json ?? JSON.stringify(w.value), version, expiresAt: w.ttlMs === undefined ? undefined : now + w.ttlMs });
       return version;
     });
     return { ok: true, versions };
@@ -41,6 +41,11 @@ export class MemoryStateStore implements StateStore {
 
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  private read<T>(key: string): Versioned<T> | undefined {
+    const entry = this.live(key);
+    return entry === undefined ? undefined : new StoredJson<T>(entry.json, entry.version);
   }
 
   private live(key: string): Entry | undefined {

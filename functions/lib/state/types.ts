@@ -3,13 +3,18 @@
  * +1 per write) so replicas can do compare-and-set and never silently lose each other's updates.
  */
 export interface Versioned<T> {
-  value: T;
-  version: number;
+  /** Parsed from `json` when first read (adapters parse lazily: a caller holding the value decoded never pays for it). */
+  readonly value: T;
+  readonly version: number;
+  /** The stored JSON text, exactly as written: what a cache of decoded values checks it still matches. */
+  readonly json: string;
 }
 
 export interface StateWrite {
   key: string;
   value: unknown;
+  /** `value` already serialised (`JSON.stringify(value)`): stored as given, so the writer can compare later reads with it. */
+  json?: string;
   /** Expire the key this long after the write; absent = keep. */
   ttlMs?: number;
   /** Compare-and-set: the version the writer read (0 = the key must not exist). Absent = unconditional write. */
