@@ -80,6 +80,22 @@ export function defineContractSuite(kind: RuntimeKind): void {
         }
       });
 
+      it('refuses a body that is not UTF-8 with 400 INVALID_UTF8, by Content-Length and by the streamed body', async () => {
+        const bytes = new Uint8Array([0x5b, 0x22, 0xff, 0x22, 0x5d]);
+        const declared = await fetch(`${served.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes);
+            controller.close();
+          },
+        });
+        const streamed = await fetch(`${served.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+        for (const res of [declared, streamed]) {
+          expect(res.status).toBe(400);
+          expect(((await res.json()) as ErrorBody).error).toMatchObject({ code: 'INVALID_UTF8', message: expect.stringMatching(/not valid UTF-8/) });
+        }
+      });
+
       it('refuses a body over the 8 MiB limit with 413, by Content-Length and by the streamed body', async () => {
         const big = `[${'"x",'.repeat(2_200_000)}"x"]`;
         const declared = await post(served.url, big);

@@ -3,6 +3,9 @@ import { AppError } from '../errors.ts';
 /** Default cap on one batch body: a Connect batch of a few thousand candles is well under 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** Fatal: a body that is not UTF-8 is refused rather than read with replacement characters. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Reads a request body as UTF-8 text, refusing it with 413 as soon as it exceeds `maxBytes`.
  * Content-Length is checked first (cheap refusal), then the stream is counted, because the header may be absent
@@ -10,6 +13,9 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
  */
 export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
   const declared = request.headers.get('content-length');
+  // A declared length within the limit bounds the body (HTTP framing ends it there), so it is read whole: on Node
+  // that skips building a Web stream for every batch, a tenth of a small batch's CPU in the function.
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) <= maxBytes) return utf8(await request.arrayBuffer());
   if (request.body === null) return '';
   const reader = request.body.getReader();
   if (declared !== null && Number(declared) > maxBytes) {
@@ -34,7 +40,15 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  return utf8(bytes);
+}
+
+function utf8(bytes: ArrayBuffer | Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new AppError('INVALID_UTF8', 'request body is not valid UTF-8: send the batch as UTF-8 encoded JSON', { status: 400 });
+  }
 }
 
 /**
