@@ -27,7 +27,7 @@ function holdsBytes(value: unknown, depth: number): boolean {
  * One message as Connect models it: raw bytes, string metadata and an optional error flag. The JSON form is parsed
  * lazily and cached, because most processors only pass bytes along; a message made from a value (unarchive, mapping)
  * is serialised lazily too, because most such messages are only looked at as values until an output writes them.
- * Parsed values are shared between copies and never mutated in place (mappings clone before writing into them).
+ * Parsed values hold no bytes, are shared between copies and are never mutated in place (mappings clone before writing into them).
  */
 export class Message {
   meta: Map<string, unknown>;
@@ -42,7 +42,8 @@ export class Message {
   }
 
   get content(): Buffer {
-    if (this.bytes === undefined) this.bytes = Buffer.from(toJSONText((this.parsed as { value: unknown }).value));
+    // A parsed value never holds bytes (setValue keeps those as bytes), so it needs no toJSONText scan.
+    if (this.bytes === undefined) this.bytes = Buffer.from(JSON.stringify((this.parsed as { value: unknown }).value));
     return this.bytes;
   }
 
@@ -50,6 +51,7 @@ export class Message {
     this.setBytes(content);
   }
 
+  /** A message holding `value`, which must be a JSON value (parsed JSON, no bytes). */
   static fromJSON(value: unknown, from?: Message): Message {
     const m = new Message(EMPTY, from ? new Map(from.meta) : undefined, from?.error);
     m.bytes = undefined;
