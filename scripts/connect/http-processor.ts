@@ -1,6 +1,6 @@
 import { redact } from '../../functions/lib/errors.ts';
 import { Interpolation } from './bloblang.ts';
-import { httpRequest } from './http-request.ts';
+import { httpRequest, requestSignal } from './http-request.ts';
 import type { Message } from './message.ts';
 import { sleep, type Ctx, type Processor } from './runtime.ts';
 import { parseDuration } from './units.ts';
@@ -45,12 +45,13 @@ export function httpProcessor(conf: HttpProcessorConf, ctx: Ctx): Processor {
       if (attempt > 0) await sleep(backoffMs, ctx.signal);
       if (ctx.signal.aborted) break;
       let status: number;
+      const request = requestSignal(ctx.signal, timeoutMs);
       try {
         const res = await httpRequest(target, {
           method: conf.verb,
           headers: requestHeaders,
           ...(conf.verb === 'GET' || conf.verb === 'HEAD' ? {} : { body: m.content }),
-          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ctx.signal]),
+          signal: request.signal,
         });
         status = res.status;
         m.meta.set('http_status_code', String(status));
@@ -64,6 +65,8 @@ export function httpProcessor(conf: HttpProcessorConf, ctx: Ctx): Processor {
         failure = `${conf.verb} ${redact(target)}: ${(error as Error).message}`;
         backoffMs = retryPeriodMs;
         continue;
+      } finally {
+        request.release();
       }
       if (conf.drop_on.includes(status)) break;
       backoffMs = conf.backoff_on.includes(status) ? Math.min(maxBackoffMs, attempt === 0 ? retryPeriodMs : backoffMs * 2) : retryPeriodMs;
