@@ -21,10 +21,8 @@ export function createIndicatorsApp(deps: IndicatorsDeps): Hono {
   const configId = configKey(config.indicators);
   const ttl = config.stateTtlMs === undefined ? {} : { ttlMs: config.stateTtlMs };
   const cache = new DecodedCache<SeriesRunner>(config.stateCacheSize);
-  const codec: StateCodec<SeriesRunner> = {
-    decode: (stored) => new SeriesRunner(config.indicators, configId, config.historyBars, stored as IndicatorSeriesState),
-    encode: (runner) => runner.toState(),
-  };
+  const runnerOf = (state: IndicatorSeriesState | undefined): SeriesRunner => new SeriesRunner(config.indicators, configId, config.historyBars, state);
+  const codec: StateCodec<SeriesRunner> = { decode: (stored) => runnerOf(stored as IndicatorSeriesState), encode: (runner) => runner.toState() };
   return createOneToOneApp<OhlcvMessage, OhlcvMessage>({
     ...deps,
     name: 'indicators',
@@ -34,7 +32,7 @@ export function createIndicatorsApp(deps: IndicatorsDeps): Hono {
       withState<SeriesRunner, Array<OhlcvMessage | Refusal>>(deps.state, candles.map((c) => seriesStateKey('indicators', c)), (view) =>
         candles.map((c): OhlcvMessage | Refusal => {
           const key = seriesStateKey('indicators', c);
-          const runner = view.get(key) ?? new SeriesRunner(config.indicators, configId, config.historyBars, undefined);
+          const runner = view.get(key) ?? runnerOf(undefined);
           view.set(key, runner);
           if (c.state === 'forming') return { ...c, indicators: runner.forming(barOf(c)) };
           const indicators = runner.closed(barOf(c));

@@ -27,7 +27,8 @@ function holdsBytes(value: unknown, depth: number): boolean {
  * One message as Connect models it: raw bytes, string metadata and an optional error flag. The JSON form is parsed
  * lazily and cached, because most processors only pass bytes along; a message made from a value (unarchive, mapping)
  * is serialised lazily too, because most such messages are only looked at as values until an output writes them.
- * Parsed values hold no bytes, are shared between copies and are never mutated in place (mappings clone before writing into them).
+ * Parsed values hold no bytes, are shared between copies and are never mutated in place (mappings clone before writing
+ * into them).
  */
 export class Message {
   meta: Map<string, unknown>;
