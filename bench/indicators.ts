@@ -14,6 +14,11 @@
  * first touch, and now and then a major GC, which has to walk the 1M Bar objects the bench keeps alive). "ours cols
  * into" passes output columns allocated once (the `into` argument), as the C loop does, so "into/C" compares like
  * with like: column input, caller-owned outputs; "cols/C" adds our allocation to our side.
+ *
+ * Isolates: this thread loads the npm baselines and the talib binding, which detaches an ArrayBuffer (tsx's loader
+ * does so for CommonJS packages), and V8 then checks every typed-array access here for detachment. "into, fresh"
+ * times the same calls in a worker thread that loads only our indicator code, as a deployed function does
+ * (bench/lib/fresh-isolate.ts); a probe line prints a plain Float64Array sum in both, so the two states are visible.
  */
 import * as debut from '@debut/indicators';
 import { IndicatorsSync } from '@ixjb94/indicators';
@@ -27,6 +32,8 @@ import { INDICATORS, computeBatch, computeBatchColumns, createIndicator } from '
 import type { Bar, IndicatorName } from '../functions/lib/indicators/types.ts';
 import { PATTERNS, computePatternBatch, computePatternBatchColumns, createPatternDetector } from '../functions/lib/patterns/index.ts';
 import { syntheticBars } from '../test/indicators/fixtures.ts';
+import { timeInFreshIsolate } from './lib/fresh-isolate.ts';
+import { plainSumNsPerElement } from './lib/typed-array-probe.ts';
 
 type Cell = number | undefined;
 
@@ -109,7 +116,7 @@ function printTable(title: string, header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-export default function bench(args: string[]): void {
+export default async function bench(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 1_000_000);
   const reps = Number(args[1] ?? 5);
   console.log(`indicators bench: ${n.toLocaleString('en')} seeded candles, min of ${reps} runs after 1 warm-up; ns per candle`);
@@ -117,6 +124,7 @@ export default function bench(args: string[]): void {
   const cols = { o: bars.map((b) => b.open), h: bars.map((b) => b.high), l: bars.map((b) => b.low), c: bars.map((b) => b.close), v: bars.map((b) => b.volume) };
   const f64 = { open: Float64Array.from(cols.o), high: Float64Array.from(cols.h), low: Float64Array.from(cols.l), close: Float64Array.from(cols.c), volume: Float64Array.from(cols.v) };
 
+  const fresh = await timeInFreshIsolate({ cols: f64, reps });
   const c = talibC(n, reps);
   const cNote = typeof c === 'string' ? c : 'TA-Lib C: gcc -O2, static node_modules/talib libs, one call over all candles (ADX = ADX + PLUS_DI + MINUS_DI)';
   const cMap = typeof c === 'string' ? new Map<string, number>() : c;
@@ -142,9 +150,10 @@ export default function bench(args: string[]): void {
     const base = npm[info.name] ?? {};
     const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
     const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
-    rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), fmt(ixjb), fmt(deb)]);
+    const intoFresh = fresh.into[info.name];
+    rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(intoFresh), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), ratio(intoFresh, talib), fmt(ixjb), fmt(deb)]);
   }
-  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', 'into/C', '@ixjb94 batch', '@debut stream'], rows);
+  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'into, fresh', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', 'into/C', 'fresh/C', '@ixjb94 batch', '@debut stream'], rows);
 
   const prow: string[][] = [];
   for (const def of PATTERNS) {
@@ -157,10 +166,14 @@ export default function bench(args: string[]): void {
       for (let i = 0; i < n; i++) d.update(bars[i] as Bar);
     });
     const talib = cMap.get(def.name);
-    prow.push([def.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(streaming), fmt(talib), ratio(columns, talib), ratio(intoCols, talib)]);
+    const intoFresh = fresh.into[def.name];
+    prow.push([def.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(intoFresh), fmt(streaming), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), ratio(intoFresh, talib)]);
   }
-  printTable('Candlestick patterns', ['pattern', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'ours update()', 'TA-Lib C', 'cols/C', 'into/C'], prow);
+  printTable('Candlestick patterns', ['pattern', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'into, fresh', 'ours update()', 'TA-Lib C', 'cols/C', 'into/C', 'fresh/C'], prow);
   console.log(`\n${cNote}; C arrays, no JS<->C marshalling (the talib npm binding adds that), outputs into buffers allocated once.`);
   console.log('Ours allocate fresh output columns on every call (included in every batch cell) except "ours cols into", which writes into columns allocated once, like C.');
+  console.log(`"into, fresh": the same calls as "ours cols into" in a worker thread that loads only our indicator code (no ArrayBuffer ever detached there).`);
+  console.log(`Typed-array probe (plain Float64Array sum): ${fmt(plainSumNsPerElement())} ns/element in this thread, ${fmt(fresh.probe)} in the fresh isolate. Once an isolate has detached any`);
+  console.log('ArrayBuffer (here: tsx loading the CommonJS baselines; in a Node server: a fetch/Request body read through a web stream), V8 checks every typed-array access for detachment.');
   console.log('npm libraries follow Tulip/own conventions (values differ from TA-Lib); timed for speed only.');
 }

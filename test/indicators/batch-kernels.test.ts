@@ -60,6 +60,27 @@ describe('dedicated batch kernels', () => {
     }
   });
 
+  // STOCH, STOCHRSI, WILLR and DONCHIAN scan block by block (van Herk/Gil-Werman): every input length over several
+  // blocks, so the last block is cut at each of its positions, and NaN high/low/close in each position of a block.
+  it('the block loops (STOCH, STOCHRSI, WILLR, DONCHIAN) equal update() at every input length and NaN position', () => {
+    const blockSpecs: IndicatorSpec[] = [
+      { name: 'WILLR', params: { period: 3 } }, { name: 'DONCHIAN', params: { period: 4 } },
+      { name: 'STOCH', params: { fastK: 3, slowK: 2, slowD: 2 } }, { name: 'STOCHRSI', params: { period: 2, fastK: 3, fastD: 2 } },
+    ];
+    for (const spec of blockSpecs) {
+      for (let n = 0; n <= 16; n++) {
+        const bars = clean.slice(100, 100 + n);
+        expect(computeBatch(spec, bars), `${label(spec)} n=${n}`).toEqual(streamed(spec, bars));
+      }
+      for (let at = 0; at < 8; at++) {
+        for (const field of ['high', 'low', 'close'] as const) {
+          const bars = clean.slice(100, 120).map((b, i): Bar => (i === 6 + at ? { ...b, [field]: NaN } : b));
+          expect(computeBatch(spec, bars), `${label(spec)} NaN ${field} at ${6 + at}`).toEqual(streamed(spec, bars));
+        }
+      }
+    }
+  });
+
   it('computeBatchColumns reads missing columns as NaN and accepts plain number arrays', () => {
     const close = clean.map((b) => b.close);
     const nanHighLow = clean.map((b) => ({ ...b, high: NaN, low: NaN, volume: NaN }));

@@ -1,0 +1,35 @@
+/**
+ * Worker side of fresh-isolate.ts: times "ours cols into" for every indicator and pattern in a thread that loads
+ * only our indicator code, as a deployed function does, and so has never detached an ArrayBuffer.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { INDICATORS, computeBatchColumns } from '../../functions/lib/indicators/index.ts';
+import { PATTERNS, computePatternBatchColumns } from '../../functions/lib/patterns/index.ts';
+import type { FreshIsolateRequest, FreshIsolateResult } from './fresh-isolate.ts';
+import { plainSumNsPerElement } from './typed-array-probe.ts';
+
+const { cols, reps } = workerData as FreshIsolateRequest;
+const n = cols.close.length;
+
+function minNsPerCandle(run: () => unknown): number {
+  let best = Infinity;
+  for (let r = 0; r <= reps; r++) {
+    const t0 = performance.now();
+    run();
+    const dt = performance.now() - t0;
+    if (r > 0 && dt < best) best = dt;
+  }
+  return (best * 1e6) / n;
+}
+
+const probe = plainSumNsPerElement();
+const into: Record<string, number> = {};
+for (const info of INDICATORS) {
+  const out = Object.fromEntries(info.outputs.map((o) => [o, new Float64Array(n)]));
+  into[info.name] = minNsPerCandle(() => computeBatchColumns({ name: info.name }, cols, out));
+}
+for (const def of PATTERNS) {
+  const out = new Float64Array(n);
+  into[def.name] = minNsPerCandle(() => computePatternBatchColumns(def.name, cols, undefined, out));
+}
+parentPort?.postMessage({ probe, into } satisfies FreshIsolateResult);
