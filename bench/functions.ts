@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { createValidateApp } from '../functions/validate/app.ts';
 import { MemoryStateStore } from '../functions/lib/state/index.ts';
 import type { OhlcvMessage } from '../schemas/ohlcv.ts';
+import { listen } from './lib/listen.ts';
 
 /**
  * Candles/s through validate over HTTP (Node server, keep-alive, 1,000-candle batches) beside a do-nothing Hono handler
@@ -72,14 +72,6 @@ function drive(url: string, bodies: string[], inFlight: number): Promise<number>
       else reject(new Error(m.error));
     });
     worker.once('error', reject);
-  });
-}
-
-async function listen(app: Hono): Promise<{ url: string; close: () => Promise<void> }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-      resolve({ url: `http://127.0.0.1:${info.port}/`, close: () => new Promise<void>((done) => server.close(() => done())) }),
-    );
   });
 }
 

@@ -5,6 +5,10 @@
  * Aim: MCP overhead (p50 difference) < 2 ms. The embedded TimescaleDB runs in a worker thread, as `npm start` runs it
  * (in this thread its queries would share the event loop and heap with the MCP server, and its garbage would be billed
  * to whichever call a collection lands in). With TIMESCALE_URL set, the same runs on that server in a throwaway schema.
+ *
+ * Then, with the read answered from memory (no store): MCP alone, in process and over HTTP, beside two floors that any
+ * JSON API delivering the same answer pays: its JSON-RPC message serialised and parsed in process, and served by a bare
+ * Hono route (no auth, no JSON-RPC handling, no validation) to the same fetch client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client-web';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { createOhlcvWriter, createReadLayer, refreshRollups } from '../functions/lib/read/index.ts';
@@ -25,6 +30,7 @@ import { generateApiKey } from '../functions/mcp/security/keys.ts';
 import { createTokenBucketLimiter } from '../functions/mcp/security/rate-limit.ts';
 import { startTimescaleWorker } from '../scripts/lib/platform-workers.ts';
 import { migrateTimescale } from '../scripts/migrate.ts';
+import { listen } from './lib/listen.ts';
 import { minuteSeries } from './lib/minute-series.ts';
 
 const MINUTE = 60_000;
@@ -57,6 +63,29 @@ function stats(samples: { wall: number; cpu: number }[]): Stats {
   const wall = samples.map((s) => s.wall).sort((x, y) => x - y);
   const cpu = samples.map((s) => s.cpu).sort((x, y) => x - y);
   return { p50: percentile(wall, 50), p99: percentile(wall, 99), cpu50: percentile(cpu, 50) };
+}
+
+/**
+ * `rounds` samples of every series, interleaved in a fresh (seeded) order every round: a series pays for the garbage the
+ * one before it left (the next scavenge lands in whatever runs), so a fixed order would bill the same series for it
+ * every time. Drift (GC, the engine's background work) then affects every series alike.
+ */
+async function interleaved(series: readonly (() => Promise<unknown>)[], rounds: number): Promise<{ wall: number; cpu: number }[][]> {
+  const times = series.map(() => [] as { wall: number; cpu: number }[]);
+  let seed = 0x9e3779b9;
+  const random = (): number => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = 0; i < rounds; i++) {
+    const order = series.map((_, k) => k);
+    for (let j = order.length - 1; j > 0; j--) {
+      const r = Math.floor(random() * (j + 1));
+      [order[j], order[r]] = [order[r] as number, order[j] as number];
+    }
+    for (const k of order) times[k]?.push(await sample(series[k] as () => Promise<unknown>));
+  }
+  return times;
 }
 
 /** MCP calls recorded in the platform audit_log (the pool's search_path picks the bench's schema on a server). */
@@ -156,26 +185,10 @@ export default async function mcpBench(): Promise<void> {
     ];
     const points = await Promise.all(series.map(([, fn]) => fn()));
     for (let i = 0; i < WARMUP; i++) for (const [, fn] of series) await fn();
-    const times = series.map(() => [] as { wall: number; cpu: number }[]);
-    // Interleaved, in a fresh (seeded) order every round: a series pays for the garbage the one before it left (the
-    // next scavenge lands in whatever runs), so a fixed order would bill the same series for it every time. Drift (GC,
-    // the engine's background work) then affects every series alike. Audit records are written as in production:
-    // batched by the service's own timer, whichever sample that lands in.
+    // Audit records are written as in production: batched by the service's own timer, whichever sample that lands in.
     await service.flushAudits();
     const auditedBefore = await auditRows(pool);
-    let seed = 0x9e3779b9;
-    const random = (): number => {
-      seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-      return seed / 2 ** 32;
-    };
-    for (let i = 0; i < READS; i++) {
-      const order = series.map((_, k) => k);
-      for (let j = order.length - 1; j > 0; j--) {
-        const r = Math.floor(random() * (j + 1));
-        [order[j], order[r]] = [order[r] as number, order[j] as number];
-      }
-      for (const k of order) times[k]?.push(await sample((series[k] as [string, () => Promise<number>])[1]));
-    }
+    const times = await interleaved(series.map(([, fn]) => fn), READS);
     await client.close();
     await service.flushAudits();
     const audited = (await auditRows(pool)) - auditedBefore;
@@ -185,12 +198,22 @@ export default async function mcpBench(): Promise<void> {
     const captured = await createPlatformMarketRead({ layer, sql: pool, streams: { exchange: 'cccagg', symbols: [] } })
       .candles({ exchange: 'cccagg', symbol: 'YEAR-USD', timeframe: '1m', from: start, to, limit: 501, maxPoints: 500 });
     const memoryService = createMcpService({ ...mcpDeps, read: { ...mcpDeps.read, candles: async () => captured } });
+    const memoryHttp = await listen(memoryService.app);
     const fromMemory = async (): Promise<number> => count(await memoryService.app.fetch(new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body })));
-    for (let i = 0; i < WARMUP * 10; i++) await fromMemory();
-    const pure: { wall: number; cpu: number }[] = [];
-    for (let i = 0; i < READS * 10; i++) pure.push(await sample(fromMemory));
+    const fromMemoryHttp = async (): Promise<number> => count(await fetch(`${memoryHttp.url}mcp`, { method: 'POST', headers, body }));
+    // The floors: what delivering this same answer costs without MCP. Its JSON-RPC message, serialised and parsed in
+    // process, and served by a bare Hono route (no auth, no JSON-RPC handling, no validation) to the same fetch client.
+    const answer = JSON.parse(await (await memoryService.app.fetch(new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body }))).text()) as unknown;
+    const bare = new Hono().post('/', (c) => c.json(answer as object));
+    const bareHttp = await listen(bare);
+    const jsonRoundTrip = async (): Promise<number> => (JSON.parse(JSON.stringify(answer)) as { result: { structuredContent: { candles: unknown[] } } }).result.structuredContent.candles.length;
+    const bareRoute = async (): Promise<number> => count(await fetch(bareHttp.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    const memorySeries = [fromMemory, fromMemoryHttp, jsonRoundTrip, bareRoute];
+    for (let i = 0; i < WARMUP * 10; i++) for (const fn of memorySeries) await fn();
+    const [pure, pureHttp, jsonFloor, httpFloor] = (await interleaved(memorySeries, READS * 10)).map(stats) as [Stats, Stats, Stats, Stats];
+    await memoryHttp.close();
+    await bareHttp.close();
     await memoryService.close();
-    const pureStats = stats(pure);
     const all = times.map(stats);
     const base = all[0] as Stats;
     console.log(`store: ${external === undefined ? 'embedded TimescaleDB (PGlite, in a worker thread)' : `TIMESCALE_URL server, schema ${schema}`}`);
@@ -201,7 +224,11 @@ export default async function mcpBench(): Promise<void> {
       const extra = k === 0 ? '' : `   overhead p50 ${(s.p50 - base.p50).toFixed(2)} ms, p99 ${(s.p99 - base.p99).toFixed(2)} ms, cpu p50 ${(s.cpu50 - base.cpu50).toFixed(2)} ms`;
       console.log(`${line(label, points[k] as number, s)}${extra}`);
     });
-    console.log(`${line('mcp       in-process app.fetch, read answered from memory', captured.candles.length, pureStats)}   (= MCP cost alone, ${READS * 10} calls)`);
+    console.log(`  answered from memory (no store), ${READS * 10} interleaved calls each:`);
+    console.log(`${line('floor     the answer\'s JSON: stringify + parse in process', captured.candles.length, jsonFloor)}`);
+    console.log(`${line('floor     the answer from a bare Hono route over HTTP (no MCP)', captured.candles.length, httpFloor)}`);
+    console.log(`${line('mcp       in-process app.fetch', captured.candles.length, pure)}   (= MCP cost alone)`);
+    console.log(`${line('mcp       raw HTTP POST tools/call', captured.candles.length, pureHttp)}   over the bare route: p50 +${(pureHttp.p50 - httpFloor.p50).toFixed(2)} ms`);
     console.log(`  audit rows written for the timed MCP calls: ${audited} of ${READS * (series.length - 1)}`);
     console.log('  aim: MCP overhead < 2 ms at p50');
   } finally {
