@@ -17,8 +17,8 @@
  *
  * Isolates: this thread loads the npm baselines and the talib binding, which detaches an ArrayBuffer (tsx's loader
  * does so for CommonJS packages), and V8 then checks every typed-array access here for detachment. "into, fresh"
- * times the same calls in a worker thread that loads only our indicator code, as a deployed function does
- * (bench/lib/fresh-isolate.ts); a probe line prints a plain Float64Array sum in both, so the two states are visible.
+ * and "updateValues, fresh" time the same calls in a worker thread that loads only our indicator code, as a
+ * deployed function does (bench/lib/fresh-isolate.ts); a probe line prints a plain Float64Array sum in both.
  */
 import * as debut from '@debut/indicators';
 import { IndicatorsSync } from '@ixjb94/indicators';
@@ -151,9 +151,9 @@ export default async function bench(args: string[]): Promise<void> {
     const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
     const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
     const intoFresh = fresh.into[info.name];
-    rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(intoFresh), fmt(streaming), fmt(values), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), ratio(intoFresh, talib), fmt(ixjb), fmt(deb)]);
+    rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(intoFresh), fmt(streaming), fmt(values), fmt(fresh.updateValues[info.name]), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), ratio(intoFresh, talib), fmt(ixjb), fmt(deb)]);
   }
-  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'into, fresh', 'ours update()', 'ours updateValues()', 'TA-Lib C', 'cols/C', 'into/C', 'fresh/C', '@ixjb94 batch', '@debut stream'], rows);
+  printTable('Indicators (default params)', ['indicator', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'into, fresh', 'ours update()', 'ours updateValues()', 'updateValues, fresh', 'TA-Lib C', 'cols/C', 'into/C', 'fresh/C', '@ixjb94 batch', '@debut stream'], rows);
 
   const prow: string[][] = [];
   for (const def of PATTERNS) {
@@ -172,7 +172,7 @@ export default async function bench(args: string[]): Promise<void> {
   printTable('Candlestick patterns', ['pattern', 'ours batch Bar[]', 'ours batch cols', 'ours cols into', 'into, fresh', 'ours update()', 'TA-Lib C', 'cols/C', 'into/C', 'fresh/C'], prow);
   console.log(`\n${cNote}; C arrays, no JS<->C marshalling (the talib npm binding adds that), outputs into buffers allocated once.`);
   console.log('Ours allocate fresh output columns on every call (included in every batch cell) except "ours cols into", which writes into columns allocated once, like C.');
-  console.log(`"into, fresh": the same calls as "ours cols into" in a worker thread that loads only our indicator code (no ArrayBuffer ever detached there).`);
+  console.log(`"into, fresh" and "updateValues, fresh": the same calls as "ours cols into" and "ours updateValues()" in a worker thread that loads only our indicator code (no ArrayBuffer ever detached there).`);
   console.log(`Typed-array probe (plain Float64Array sum): ${fmt(plainSumNsPerElement())} ns/element in this thread, ${fmt(fresh.probe)} in the fresh isolate. Once an isolate has detached any`);
   console.log('ArrayBuffer (here: tsx loading the CommonJS baselines; in a Node server: a fetch/Request body read through a web stream), V8 checks every typed-array access for detachment.');
   console.log('npm libraries follow Tulip/own conventions (values differ from TA-Lib); timed for speed only.');

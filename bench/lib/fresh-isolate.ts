@@ -1,5 +1,5 @@
 /**
- * "ours cols into" timed in a fresh isolate (a worker thread that loads only our indicator code).
+ * "ours cols into" and updateValues() timed in a fresh isolate (a worker thread that loads only our indicator code).
  *
  * Why: the bench's own thread loads the npm baselines and the talib binding, and loading CommonJS packages through
  * tsx's loader detaches an ArrayBuffer; from then on V8 checks every typed-array access in that isolate for
@@ -16,8 +16,10 @@ export interface FreshIsolateRequest {
 export interface FreshIsolateResult {
   /** plainSumNsPerElement() in the worker. */
   probe: number;
-  /** ns per candle by indicator or pattern name. */
+  /** "ours cols into", ns per candle by indicator or pattern name. */
   into: Record<string, number>;
+  /** updateValues(), ns per candle by indicator name. */
+  updateValues: Record<string, number>;
 }
 
 export function timeInFreshIsolate(request: FreshIsolateRequest): Promise<FreshIsolateResult> {
