@@ -33,21 +33,10 @@ import type { Bar, IndicatorName } from '../functions/lib/indicators/types.ts';
 import { PATTERNS, computePatternBatch, computePatternBatchColumns, createPatternDetector } from '../functions/lib/patterns/index.ts';
 import { syntheticBars } from '../test/indicators/fixtures.ts';
 import { timeInFreshIsolate } from './lib/fresh-isolate.ts';
+import { minNsPerItem } from './lib/min-time.ts';
 import { plainSumNsPerElement } from './lib/typed-array-probe.ts';
 
 type Cell = number | undefined;
-
-/** Minimum wall time per candle (ns) over `reps` runs after one warm-up run. */
-function time(n: number, reps: number, run: () => unknown): number {
-  let best = Infinity;
-  for (let r = 0; r <= reps; r++) {
-    const t0 = performance.now();
-    run();
-    const dt = performance.now() - t0;
-    if (r > 0 && dt < best) best = dt;
-  }
-  return (best * 1e6) / n;
-}
 
 /** Compiles and runs the TA-Lib C timer; returns ns/candle by function name, or an error text. */
 function talibC(n: number, reps: number): Map<string, number> | string {
@@ -133,23 +122,23 @@ export default async function bench(args: string[]): Promise<void> {
   const rows: string[][] = [];
   for (const info of INDICATORS) {
     const spec = { name: info.name };
-    const batch = time(n, reps, () => computeBatch(spec, bars));
-    const columns = time(n, reps, () => computeBatchColumns(spec, f64));
+    const batch = minNsPerItem(n, reps, () => computeBatch(spec, bars));
+    const columns = minNsPerItem(n, reps, () => computeBatchColumns(spec, f64));
     const into = Object.fromEntries(info.outputs.map((o) => [o, new Float64Array(n)]));
-    const intoCols = time(n, reps, () => computeBatchColumns(spec, f64, into));
-    const streaming = time(n, reps, () => {
+    const intoCols = minNsPerItem(n, reps, () => computeBatchColumns(spec, f64, into));
+    const streaming = minNsPerItem(n, reps, () => {
       const ind = createIndicator(spec);
       for (let i = 0; i < n; i++) ind.update(bars[i] as Bar);
     });
-    const values = time(n, reps, () => {
+    const values = minNsPerItem(n, reps, () => {
       const ind = createIndicator(spec);
       const out = new Float64Array(info.outputs.length);
       for (let i = 0; i < n; i++) ind.updateValues(bars[i] as Bar, out);
     });
     const talib = cMap.get(info.name);
     const base = npm[info.name] ?? {};
-    const ixjb = base.ixjb === undefined ? undefined : time(n, reps, base.ixjb);
-    const deb = base.debut === undefined ? undefined : time(n, reps, base.debut);
+    const ixjb = base.ixjb === undefined ? undefined : minNsPerItem(n, reps, base.ixjb);
+    const deb = base.debut === undefined ? undefined : minNsPerItem(n, reps, base.debut);
     const intoFresh = fresh.into[info.name];
     rows.push([info.name, fmt(batch), fmt(columns), fmt(intoCols), fmt(intoFresh), fmt(streaming), fmt(values), fmt(fresh.updateValues[info.name]), fmt(talib), ratio(columns, talib), ratio(intoCols, talib), ratio(intoFresh, talib), fmt(ixjb), fmt(deb)]);
   }
@@ -157,11 +146,11 @@ export default async function bench(args: string[]): Promise<void> {
 
   const prow: string[][] = [];
   for (const def of PATTERNS) {
-    const batch = time(n, reps, () => computePatternBatch(def.name, bars));
-    const columns = time(n, reps, () => computePatternBatchColumns(def.name, f64));
+    const batch = minNsPerItem(n, reps, () => computePatternBatch(def.name, bars));
+    const columns = minNsPerItem(n, reps, () => computePatternBatchColumns(def.name, f64));
     const into = new Float64Array(n);
-    const intoCols = time(n, reps, () => computePatternBatchColumns(def.name, f64, undefined, into));
-    const streaming = time(n, reps, () => {
+    const intoCols = minNsPerItem(n, reps, () => computePatternBatchColumns(def.name, f64, undefined, into));
+    const streaming = minNsPerItem(n, reps, () => {
       const d = createPatternDetector(def.name);
       for (let i = 0; i < n; i++) d.update(bars[i] as Bar);
     });

@@ -11,11 +11,9 @@
  * Hono route (no auth, no JSON-RPC handling, no validation) to the same fetch client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client-web';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
@@ -134,13 +132,12 @@ export default async function mcpBench(): Promise<void> {
       audit: createPlatformAuditLog(pool),
     };
     const service = createMcpService(mcpDeps);
-    const http = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+    const http = await listen(service.app);
     server.close = async () => {
       await service.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
     };
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+    const url = `${http.url}mcp`;
     const client = new Client({ name: 'bench', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
 

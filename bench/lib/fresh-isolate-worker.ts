@@ -8,21 +8,11 @@ import { INDICATORS, computeBatchColumns, createIndicator } from '../../function
 import type { Bar } from '../../functions/lib/indicators/types.ts';
 import { PATTERNS, computePatternBatchColumns } from '../../functions/lib/patterns/index.ts';
 import type { FreshIsolateRequest, FreshIsolateResult } from './fresh-isolate.ts';
+import { minNsPerItem } from './min-time.ts';
 import { plainSumNsPerElement } from './typed-array-probe.ts';
 
 const { cols, reps } = workerData as FreshIsolateRequest;
 const n = cols.close.length;
-
-function minNsPerCandle(run: () => unknown): number {
-  let best = Infinity;
-  for (let r = 0; r <= reps; r++) {
-    const t0 = performance.now();
-    run();
-    const dt = performance.now() - t0;
-    if (r > 0 && dt < best) best = dt;
-  }
-  return (best * 1e6) / n;
-}
 
 const bars: Bar[] = Array.from({ length: n }, (_, i) => ({
   time: i * 60_000, open: cols.open[i] as number, high: cols.high[i] as number, low: cols.low[i] as number, close: cols.close[i] as number, volume: cols.volume[i] as number,
@@ -32,8 +22,8 @@ const into: Record<string, number> = {};
 const updateValues: Record<string, number> = {};
 for (const info of INDICATORS) {
   const out = Object.fromEntries(info.outputs.map((o) => [o, new Float64Array(n)]));
-  into[info.name] = minNsPerCandle(() => computeBatchColumns({ name: info.name }, cols, out));
-  updateValues[info.name] = minNsPerCandle(() => {
+  into[info.name] = minNsPerItem(n, reps, () => computeBatchColumns({ name: info.name }, cols, out));
+  updateValues[info.name] = minNsPerItem(n, reps, () => {
     const ind = createIndicator({ name: info.name });
     const values = new Float64Array(info.outputs.length);
     for (let i = 0; i < n; i++) ind.updateValues(bars[i] as Bar, values);
@@ -41,6 +31,6 @@ for (const info of INDICATORS) {
 }
 for (const def of PATTERNS) {
   const out = new Float64Array(n);
-  into[def.name] = minNsPerCandle(() => computePatternBatchColumns(def.name, cols, undefined, out));
+  into[def.name] = minNsPerItem(n, reps, () => computePatternBatchColumns(def.name, cols, undefined, out));
 }
 parentPort?.postMessage({ probe, into, updateValues } satisfies FreshIsolateResult);

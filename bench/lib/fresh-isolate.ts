@@ -7,6 +7,7 @@
  * checks, a Node server that reads a fetch/Request body through a web stream runs with them: the table shows both.
  */
 import { Worker } from 'node:worker_threads';
+import { workerSource } from '../../scripts/lib/worker-source.ts';
 
 export interface FreshIsolateRequest {
   cols: { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array };
@@ -23,11 +24,8 @@ export interface FreshIsolateResult {
 }
 
 export function timeInFreshIsolate(request: FreshIsolateRequest): Promise<FreshIsolateResult> {
-  const entry = new URL('./fresh-isolate-worker.ts', import.meta.url).href;
-  // A worker does not inherit the parent's module hooks: register tsx's there first. The columns are copied (workerData
-  // is cloned, not transferred), so nothing is detached on either side.
-  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: request });
+  // The columns are copied (workerData is cloned, not transferred), so nothing is detached on either side.
+  const worker = new Worker(workerSource(new URL('./fresh-isolate-worker.ts', import.meta.url).href), { eval: true, workerData: request });
   return new Promise((resolve, reject) => {
     worker.once('message', (m: FreshIsolateResult) => {
       resolve(m);

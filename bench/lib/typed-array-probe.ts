@@ -1,3 +1,5 @@
+import { minNsPerItem } from './min-time.ts';
+
 /**
  * ns per element of a plain Float64Array sum: tells whether this isolate still has V8's "no ArrayBuffer was ever
  * detached" guarantee. Once any ArrayBuffer in an isolate has been detached (transferred), V8 drops that guarantee
@@ -7,16 +9,12 @@ export function plainSumNsPerElement(): number {
   const n = 4_000_000;
   const a = new Float64Array(n);
   for (let i = 0; i < n; i++) a[i] = i & 1023;
-  let best = Infinity;
   let sink = 0;
-  for (let r = 0; r < 8; r++) {
-    const t0 = performance.now();
+  const ns = minNsPerItem(n, 7, () => {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += a[i] as number;
     sink += s;
-    const dt = performance.now() - t0;
-    if (r > 0 && dt < best) best = dt;
-  }
+  });
   if (sink < 0) throw new Error('unreachable: keeps the sums live');
-  return (best * 1e6) / n;
+  return ns;
 }

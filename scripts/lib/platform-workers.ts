@@ -37,6 +37,7 @@ export type EngineKind = 'broker' | 'timescale';
 
 /** Per pipeline file: messages its input received, and per `*_fn` processor the batches it sent (one POST each). */
 import type { StageCounts } from './stage-counts.ts';
+import { workerSource } from './worker-source.ts';
 
 export type { StageCounts };
 
@@ -118,10 +119,8 @@ export function threadCpuTimes(): Record<string, number> {
 /** Starts a worker thread on `file` (a sibling module) and resolves once it reported ready. */
 function startWorker(file: string, what: string, data: unknown, log: (line: string) => void, onMessage: (m: PipelineWorkerMessage) => void = () => {}): Promise<{ worker: Worker; address: string; stop(): Promise<void> }> {
   // The worker sees this process's environment as it is now (ALERT_RULES_FILE, TIMESCALE_URL).
-  // A worker does not inherit the parent's module hooks: register tsx's there (when this runs as TypeScript) first.
-  const entry = new URL(file, import.meta.url).href;
   // The worker first tells its kernel thread id (so its CPU time can be read), then loads its module.
-  const bootstrap = `try { require('node:worker_threads').parentPort.postMessage({ type: 'tid', tid: Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) }); } catch {}\nimport(${JSON.stringify(import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : 'node:process')}).then((m) => { if (typeof m.register === 'function') m.register(); return import(${JSON.stringify(entry)}); })`;
+  const bootstrap = workerSource(new URL(file, import.meta.url).href, "try { require('node:worker_threads').parentPort.postMessage({ type: 'tid', tid: Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) }); } catch {}");
   const worker = new Worker(bootstrap, { eval: true, workerData: data, env: { ...process.env } });
   const thread: { what: string; tid?: number } = { what };
   running.set(worker, thread);
